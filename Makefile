@@ -32,7 +32,7 @@ pytest: setup images
 	pytest -q tests
 
 molecule: setup images
-	@set -e; for s in $(SCENARIOS); do $(STAGE) "molecule $$s" molecule test -s $$s; done
+	@set -e; for s in $(SCENARIOS); do $(STAGE) "molecule $$s" rig/molecule.sh $$s; done
 
 test: ## every test: lint, sanity, pytest, molecule
 	@start=$$SECONDS; set -e; \

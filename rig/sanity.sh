@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
+# ansible-test sanity, with empty ignore files.
+#
 # ansible-test insists on running from a real .../ansible_collections/NS/NAME
-# directory (it resolves symlinks), so sanity runs on a copy of the files git
-# would commit, refreshed on every run.
+# directory (it resolves symlinks), so it runs on a copy of the files git would
+# commit, refreshed every run. The copy lives outside the checkout: inside it,
+# ansible-test would ask the checkout's git, which ignores the copy.
+#
+# The tools run from their own virtualenv with the versions ansible-test pins
+# (its --venv mode downloads a bootstrap script from a host we cannot reach).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-dest="$top/.cache/sanity/ansible_collections/coinpilot/monitoring"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/coinpilot-monitoring"
+dest="$cache/sanity/ansible_collections/coinpilot/monitoring"
+venv="$cache/venv-sanity"
+
+reqdir=$("$top/.venv/bin/python" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_data", "requirements"))')
+core_req="$cache/ansible-core.txt"
+mkdir -p "$cache" && grep -E '^ansible-core' "$top/requirements.txt" > "$core_req"
+"$top/rig/venv.sh" "$venv" "$core_req" \
+  "$reqdir"/sanity.{pylint,pep8,validate-modules,yamllint,changelog,import,ansible-doc,runtime-metadata}.txt
+
+pip_version=$("$venv/bin/python" -c 'from ansible_test._internal.python_requirements import get_venv_packages; from ansible_test._internal.host_configs import NativePythonConfig; print(get_venv_packages(NativePythonConfig(version="3.11", path="python3"))["pip"])' 2>/dev/null || echo 24.2)
+mkdir -p "$HOME/.ansible/test/cache"
+cp "$top/rig/get_pip_shim.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+
 rm -rf "$dest" && mkdir -p "$dest"
 cd "$top"
 git ls-files -z --cached --others --exclude-standard \
   | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$dest"
 cd "$dest"
-# --venv: each test gets the tool versions ansible-test pins, kept apart from
-# the project's own virtualenv. shellcheck and pwsh are not installed, so those
-# two tests report "skipped" themselves.
-exec ansible-test sanity --venv --requirements --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" "$@"
+export PATH="$venv/bin:$PATH"
+exec ansible-test sanity --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" "$@"
