@@ -52,6 +52,8 @@ build_base() {
   tar -C "$root" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' - "$ref" >/dev/null
 }
 
+wanted() { local w; for w in "${want[@]}"; do [[ $w == "$1" ]] && return 0; done; return 1; }
+
 declare -A REF
 order=(base oci-host prometheus node-exporter cadvisor-standin grafana-standin)
 want=("$@")
@@ -64,7 +66,7 @@ for name in "${order[@]}"; do
   ref="coinpilot-rig/$name:$(hash_of "$recipes/$name" "$parent")"
   REF[$name]=$ref
   # Later images need the base even when only they were asked for.
-  if [[ $name != base && ! " ${want[*]} " =~ " $name " ]]; then continue; fi
+  if [[ $name != base ]] && ! wanted "$name"; then continue; fi
   start=$SECONDS
   if have "$ref"; then
     echo "rig: $ref (reused)"

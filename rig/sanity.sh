@@ -9,9 +9,15 @@
 # The tools run from their own virtualenv with the versions ansible-test pins
 # (its --venv mode downloads a bootstrap script from a host we cannot reach).
 set -euo pipefail
+if ! command -v shellcheck >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  # The shellcheck sanity test only warns when shellcheck is missing; install it so it runs.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+fi
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/coinpilot-monitoring"
-dest="$cache/sanity/ansible_collections/coinpilot/monitoring"
+# One copy per checkout, so two checkouts never test each other's files.
+dest="$cache/sanity-$(echo "$top" | sha256sum | cut -c1-8)/ansible_collections/coinpilot/monitoring"
 venv="$cache/venv-sanity"
 
 reqdir=$("$top/.venv/bin/python" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_data", "requirements"))')

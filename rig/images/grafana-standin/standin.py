@@ -242,8 +242,9 @@ class Handler(BaseHTTPRequestHandler):
         path = url.path.rstrip('/') or '/'
         query = urllib.parse.parse_qs(url.query)
         if method == 'GET' and path == '/api/health':
-            return self._send(200, {'commit': COMMIT, 'database': 'ok' if self.state.database_ok() else 'failing',
-                                    'version': VERSION})
+            healthy = self.state.database_ok()
+            return self._send(200 if healthy else 503, {'commit': COMMIT, 'database': 'ok' if healthy else 'failing',
+                                                        'version': VERSION})
         if not self._authorized():
             message = 'Invalid username or password' if self.headers.get('Authorization') else 'Unauthorized'
             return self._send(401, {'message': message})
