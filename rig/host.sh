@@ -54,6 +54,8 @@ up() {
   done
   docker exec "$name" docker info >/dev/null 2>&1 \
     || { echo "rig/host.sh: the Docker engine inside $name did not start; see 'docker exec $name journalctl -u docker'." >&2; exit 1; }
+  # A real VM has both; a container has neither, and cAdvisor mounts them.
+  docker exec "$name" sh -c '[ -e /dev/kmsg ] || mknod -m 0644 /dev/kmsg c 1 11; mkdir -p /dev/disk'
   for tar in "$state"/images/*.tar; do
     ref=$(cat "$tar.ref")
     docker exec "$name" docker image inspect "$ref" >/dev/null 2>&1 \
