@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Time site.yml on a fresh local target (a benchmark, not a test).
+
+Reports:
+  fresh converge   site.yml on a new target, from the first task to the recap
+  idempotent rerun site.yml again on the converged target (must report changed=0)
+  verification     verify.yml --tags t0 on the converged target
+  time-to-green    from the first monitoring container starting to every
+                   Prometheus target being up, read from Prometheus' own `up`
+                   series (so it is as fine as the scrape interval)
+
+The target is a throw-away rig host (rig/host.sh), named by --host, with the
+local inventory's settings. Run from the checkout after `make setup images`:
+
+    .venv/bin/python benchmarks/site_timing.py [--host NAME] [--runs N] [--keep]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONTAINERS = ("node-exporter", "cadvisor", "prometheus", "grafana")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(argv, **kwargs):
+    return subprocess.run(argv, cwd=TOP, check=True, text=True, **kwargs)
+
+
+def playbook(host, *args):
+    """Run a playbook against the bench host; returns (seconds, recap line)."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"))
+    env["PATH"] = os.path.join(TOP, ".venv", "bin") + os.pathsep + env.get("PATH", "")
+    argv = ["ansible-playbook", "-i", "inventory/local", "-e", "ansible_host=" + host] + list(args)
+    start = time.monotonic()
+    proc = subprocess.run(argv, cwd=TOP, env=env, text=True, capture_output=True)
+    elapsed = time.monotonic() - start
+    recap = [line for line in proc.stdout.splitlines() if re.match(r"^\S+\s+: ok=", line)]
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:])
+        raise SystemExit("benchmark: %s failed (rc %d)" % (" ".join(args), proc.returncode))
+    return elapsed, (recap[0] if recap else "")
+
+
+def changed(recap):
+    match = re.search(r"changed=(\d+)", recap)
+    return int(match.group(1)) if match else -1
+
+
+def started_at(host, name):
+    out = run(["docker", "exec", host, "docker", "inspect", "-f", "{{.State.StartedAt}}", name],
+              capture_output=True).stdout.strip()
+    # Docker prints nanoseconds; Python's parser takes microseconds.
+    out = re.sub(r"\.(\d{6})\d*", r".\1", out).replace("Z", "+00:00")
+    return datetime.datetime.fromisoformat(out).timestamp()
+
+
+def first_all_up(port, since, until):
+    """The first moment at which every target's `up` is 1, from Prometheus."""
+    query = urllib.parse.urlencode({"query": "up", "start": since - 5, "end": until, "step": "1s"})
+    with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/query_range?%s" % (port, query), timeout=30) as resp:
+        series = json.load(resp)["data"]["result"]
+    if not series:
+        raise SystemExit("benchmark: Prometheus returned no `up` series")
+    firsts = []
+    for item in series:
+        ups = [float(t) for t, v in item["values"] if v == "1"]
+        if not ups:
+            raise SystemExit("benchmark: target %s never came up" % item["metric"].get("instance"))
+        firsts.append(min(ups))
+    return max(firsts)
+
+
+def one_run(host, keep):
+    port = free_port()
+    run(["rig/host.sh", "down", host])
+    run(["rig/host.sh", "up", host, "-p", "%d:9090" % port, "-p", "%d:3000" % free_port()])
+    # As in rig/demo.sh: the diskless stand-in lacks the /dev/disk cAdvisor mounts.
+    run(["docker", "exec", host, "mkdir", "-p", "/dev/disk"])
+    try:
+        fresh, recap = playbook(host, "playbooks/site.yml")
+        first_start = min(started_at(host, name) for name in CONTAINERS)
+        green = first_all_up(port, first_start, time.time()) - first_start
+        rerun, rerun_recap = playbook(host, "playbooks/site.yml")
+        if changed(rerun_recap) != 0:
+            raise SystemExit("benchmark: the rerun was not idempotent: " + rerun_recap)
+        verify, _ = playbook(host, "playbooks/verify.yml", "--tags", "t0")
+        return {"fresh converge": fresh, "idempotent rerun": rerun, "verification (t0)": verify,
+                "time-to-green": green}
+    finally:
+        if not keep:
+            run(["rig/host.sh", "down", host])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="coinpilot-bench", help="name of the throw-away target container")
+    parser.add_argument("--runs", type=int, default=1, help="how many fresh targets to time")
+    parser.add_argument("--keep", action="store_true", help="leave the last target running")
+    args = parser.parse_args()
+
+    results = [one_run(args.host, args.keep and i == args.runs - 1) for i in range(args.runs)]
+    print("site.yml on the local target, %d run(s), %d CPU(s), load %.1f:"
+          % (args.runs, os.cpu_count(), os.getloadavg()[0]))
+    print("%-20s %10s %10s" % ("measure", "median s", "max s"))
+    for key in results[0]:
+        values = [r[key] for r in results]
+        print("%-20s %10.1f %10.1f" % (key, statistics.median(values), max(values)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) CoinPilot platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: cadvisor_coverage
+short_description: Prove that cAdvisor, through Prometheus, sees every running Docker container
+version_added: 0.1.0
+description:
+  - Compares the containers that cAdvisor exports, as Prometheus stores them, with the containers that
+    Docker really runs on the host.
+  - The running containers come from O(containers) (for example the C(containers) result of
+    M(community.docker.docker_host_info) with C(containers=true)), or else straight from the Docker
+    Engine API at O(docker_host) (C(GET /containers/json)).
+  - cAdvisor's series are read with one instant query, C(count by (id, name, image) (<metric>{job="<job>"})).
+    A container counts as seen when its full id appears in a series' C(id) label
+    (C(/docker/<id>) under the cgroupfs driver, C(/system.slice/docker-<id>.scope) under systemd) or its
+    name in a C(name) label.
+  - 'Diagnoses known failure modes by name, each with its likely cause and fix: C(no_series) (Prometheus
+    holds no cAdvisor series for the job), C(root_cgroup_only) (only C(id="/") is exported) and
+    C(no_name_labels) (container series exist but without C(name)/C(image) labels: cAdvisor''s Docker
+    factory failed, typically a Docker API version mismatch).'
+author:
+  - CoinPilot platform team (@coinpilot)
+extends_documentation_fragment:
+  - coinpilot.monitoring.connection
+  - coinpilot.monitoring.connection.prometheus
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode runs the same checks.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  job:
+    description:
+      - The scrape job of cAdvisor.
+    type: str
+    default: cadvisor
+  metric:
+    description:
+      - The cAdvisor metric whose series list the containers.
+    type: str
+    default: container_last_seen
+  containers:
+    description:
+      - The running containers, each a dict with C(Id) and C(Names) as the Docker Engine API and
+        M(community.docker.docker_host_info) return them (C(id) and C(name) are accepted too).
+      - When omitted, the module asks the Docker engine at O(docker_host).
+    type: list
+    elements: dict
+  docker_host:
+    description:
+      - The Docker engine to ask for running containers when O(containers) is not given.
+    type: str
+    default: unix:///var/run/docker.sock
+  ignore_containers:
+    description:
+      - Names of running containers that need not be seen (short-lived one-off containers, for example).
+    type: list
+    elements: str
+    default: []
+'''
+
+EXAMPLES = r'''
+- name: cAdvisor sees every container that Docker runs
+  coinpilot.monitoring.cadvisor_coverage:
+    wait_timeout: 60
+
+- name: Same, from the containers community.docker reports
+  block:
+    - name: List the running containers
+      community.docker.docker_host_info:
+        containers: true
+      register: __docker_host
+
+    - name: Compare with cAdvisor
+      coinpilot.monitoring.cadvisor_coverage:
+        containers: "{{ __docker_host.containers }}"
+        ignore_containers: [coinpilot-migrate]
+'''
+
+RETURN = r'''
+coverage:
+  description: Containers seen by cAdvisor out of the running ones that count (ignored ones excluded).
+  returned: always
+  type: dict
+  sample: {seen: 5, running: 6, text: 5/6}
+running:
+  description: Names of the running containers.
+  returned: always
+  type: list
+  elements: str
+seen:
+  description: Names of the running containers that cAdvisor exports.
+  returned: always
+  type: list
+  elements: str
+missing:
+  description: The running containers cAdvisor does not export.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: coinpilot-core, id: 4c01db0b339c..., image: "coinpilot/core:1.4"}]
+diagnoses:
+  description: Each recognised failure mode, by name, with its likely cause and fix.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: no_name_labels
+      cause: cAdvisor exports container cgroups without name and image labels...
+      fix: Run a cAdvisor release whose Docker client supports the engine's API version...
+series:
+  description: How many distinct cAdvisor series (id, name, image) Prometheus holds for the job.
+  returned: always
+  type: int
+'''
+
+import re
+
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, poll, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import running_containers
+
+_FULL_ID_RE = re.compile(r'(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])')
+
+DIAGNOSES = {
+    'no_series': (
+        'Prometheus holds no {metric} series for job "{job}": cAdvisor is not scraped under that job name, '
+        'its target is down, or it has not been scraped yet.',
+        'Check the job with coinpilot.monitoring.prometheus_targets (and its lastError), and that the job '
+        'name in the scrape configuration is "{job}".'),
+    'root_cgroup_only': (
+        'cAdvisor exports only the root cgroup (id="/"): it cannot see the containers\' cgroups, typically '
+        'because the host\'s /sys/fs/cgroup, /var/lib/docker or /var/run are not mounted into it, or it '
+        'runs in a private cgroup namespace.',
+        'Run cAdvisor with read-only mounts of / at /rootfs, /var/run, /sys and /var/lib/docker, with '
+        'cgroupns "host", and check its log for errors about cgroups.'),
+    'no_name_labels': (
+        'cAdvisor exports container cgroups without name and image labels: its Docker container factory '
+        'failed to register, so it sees the containers as raw cgroups. The usual cause is a Docker API '
+        'version mismatch (the engine rejects the API version cAdvisor\'s client asks for); a missing '
+        '/var/run/docker.sock mount is the other.',
+        'Read cAdvisor\'s log for "Registration of the docker container factory failed"; run a cAdvisor '
+        'release whose Docker client supports the engine\'s API version (docker version shows it), and '
+        'mount /var/run (or /var/run/docker.sock) read-only.'),
+}
+
+
+def normalize_containers(items):
+    """``[{'id', 'name', 'image'}]`` of running containers from Engine API
+    or docker_host_info dicts."""
+    out = []
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        state = item.get('State')
+        status = item.get('Status')
+        if isinstance(state, str) and state and state != 'running':
+            continue
+        if state is None and isinstance(status, str) and status and not status.startswith('Up'):
+            continue
+        names = item.get('Names') or ([item['name']] if item.get('name') else []) or \
+            ([item['Name']] if item.get('Name') else [])
+        name = (names[0] if names else '').lstrip('/')
+        out.append({'id': item.get('Id') or item.get('id') or '', 'name': name,
+                    'image': item.get('Image') or item.get('image') or ''})
+    return out
+
+
+def analyze(series, containers, ignore=(), job='cadvisor', metric='container_last_seen'):
+    """Compare cAdvisor's series labels with the running containers."""
+    ids = set()
+    names = set()
+    docker_ids_without_name = 0
+    docker_ids = 0
+    for labels in series:
+        cid = labels.get('id') or ''
+        ids.add(cid)
+        if labels.get('name'):
+            names.add(labels['name'])
+        match = _FULL_ID_RE.search(cid)
+        if match:
+            docker_ids += 1
+            if not labels.get('name'):
+                docker_ids_without_name += 1
+    exported_ids = {m.group(1) for m in (_FULL_ID_RE.search(i) for i in ids) if m}
+
+    counted = [c for c in containers if c['name'] not in set(ignore)]
+    seen, missing = [], []
+    for container in counted:
+        if container['id'] in exported_ids or (container['name'] and container['name'] in names):
+            seen.append(container['name'])
+        else:
+            missing.append(container)
+
+    diagnoses = []
+    if not series:
+        diagnoses.append('no_series')
+    elif ids == {'/'}:
+        diagnoses.append('root_cgroup_only')
+    elif docker_ids and docker_ids_without_name == docker_ids:
+        diagnoses.append('no_name_labels')
+    return {
+        'coverage': {'seen': len(seen), 'running': len(counted), 'text': '%d/%d' % (len(seen), len(counted))},
+        'running': [c['name'] for c in containers],
+        'seen': seen,
+        'missing': missing,
+        'diagnoses': [{'name': d, 'cause': DIAGNOSES[d][0].format(job=job, metric=metric),
+                       'fix': DIAGNOSES[d][1].format(job=job, metric=metric)} for d in diagnoses],
+        'series': len(series),
+    }
+
+
+def _label_value(text):
+    return text.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def run(module):
+    p = module.params
+    client = PrometheusClient.from_module(module, pool_size=2)
+    query = 'count by (id, name, image) (%s{job="%s"})' % (p['metric'], _label_value(p['job']))
+    state = {}
+
+    def check():
+        if p['containers'] is not None:
+            containers = normalize_containers(p['containers'])
+        else:
+            containers = normalize_containers(running_containers(p['docker_host'], p['timeout']))
+        data = client.query(query, origin='cadvisor_coverage')
+        series = [s.get('metric') or {} for s in (data or {}).get('result') or []]
+        state.update(analyze(series, containers, p['ignore_containers'], p['job'], p['metric']))
+        return not state['missing'] and not state['diagnoses'], None
+
+    ok, dummy = poll(check, p['wait_timeout'])
+    result = dict(changed=False, **state)
+    if not ok:
+        parts = ['cAdvisor (job %s) sees %s running containers' % (p['job'], state['coverage']['text'])]
+        if state['missing']:
+            parts.append('missing: %s' % ', '.join(c['name'] or c['id'][:12] for c in state['missing']))
+        for diagnosis in state['diagnoses']:
+            parts.append('diagnosis %s: %s Fix: %s' % (diagnosis['name'], diagnosis['cause'], diagnosis['fix']))
+        module.fail_json(msg='; '.join(parts), **result)
+    module.exit_json(**result)
+
+
+def main():
+    module = new_module(
+        dict(
+            job=dict(type='str', default='cadvisor'),
+            metric=dict(type='str', default='container_last_seen'),
+            containers=dict(type='list', elements='dict'),
+            docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
+            ignore_containers=dict(type='list', elements='str', default=[]),
+        ),
+        default_url='http://127.0.0.1:9090',
+    )
+    run_guarded(module, run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,356 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) CoinPilot platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: grafana_dashboard_data
+short_description: Prove that every panel of a Grafana dashboard gets data from Prometheus
+version_added: 0.1.0
+description:
+  - Takes a dashboard as a JSON file on the managed host, as a dict, or by uid from Grafana.
+  - Finds every panel, including panels in rows and collapsed rows, the old C(rows) schema, repeated
+    panels and rows, and library panels it can resolve (from the dashboard's C(__elements), or from
+    Grafana's C(GET /api/library-elements/<uid>)).
+  - Expands what Grafana expands before it runs a query. Query variables (C(label_values) with or without
+    a metric or selector, C(label_names), C(metrics), C(query_result), and plain series selectors), with
+    their regex and sort; custom, constant, interval (including auto), textbox and datasource variables;
+    multi-value and "All" selections, with C(allValue) or as an escaped regex alternation; the C($var),
+    C(${var}), C(${var:format}) and C([[var]]) syntaxes; C($__interval), C($__interval_ms),
+    C($__rate_interval), C($__range), C($__range_s) and C($__range_ms).
+  - Runs every PromQL target against Prometheus over the time range with a bounded pool of concurrent
+    queries, and reports each panel as C(data), C(no_data), C(error) or C(skipped) (no Prometheus query,
+    or an unresolvable library panel).
+  - Fails when any panel, or any panel in O(required_panels), has no data, and when any query is rejected.
+    The message names each such panel with the query as actually sent.
+  - The connection options (O(url), O(url_username), ...) are Prometheus'; O(grafana_url) and its
+    credentials are used only to fetch a dashboard by uid and library panels.
+author:
+  - CoinPilot platform team (@coinpilot)
+extends_documentation_fragment:
+  - coinpilot.monitoring.connection
+  - coinpilot.monitoring.connection.prometheus
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode runs the same queries.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  dashboard:
+    description:
+      - 'The dashboard model as a dict or a JSON string. The C({"dashboard": ..., "meta": ...}) envelope of
+        Grafana''s API is accepted too.'
+      - 'To use a file from the controller: C(dashboard: "{{ lookup(''file'', ''infra.json'') }}").'
+    type: raw
+  path:
+    description:
+      - Path of a dashboard JSON file on the managed host.
+    type: path
+  uid:
+    description:
+      - UID of a dashboard to fetch from Grafana at O(grafana_url).
+    type: str
+  grafana_url:
+    description:
+      - Base URL of Grafana, used for O(uid) and for library panels.
+    type: str
+    default: http://127.0.0.1:3000
+  grafana_username:
+    description:
+      - User name for Grafana's basic authentication.
+    type: str
+  grafana_password:
+    description:
+      - Password for Grafana's basic authentication.
+    type: str
+  grafana_token:
+    description:
+      - Grafana service account token.
+    type: str
+  variables:
+    description:
+      - Values that override the dashboard's variable selections. A value is a string or a list of
+        strings; C($__all) selects "All".
+    type: dict
+    default: {}
+  time_range:
+    description:
+      - How far back from now to query, as a duration such as V(15m). Defaults to the dashboard's own
+        relative range (C(now-6h) gives 6h), or 1h when it has none.
+    type: str
+  scrape_interval:
+    description:
+      - The Prometheus datasource's scrape interval (Grafana's C(timeInterval)), the floor of
+        C($__interval) and the base of C($__rate_interval).
+    type: str
+    default: 15s
+  max_data_points:
+    description:
+      - Data points per series when a panel does not set C(maxDataPoints); Grafana uses the panel's width
+        in pixels.
+    type: int
+    default: 1000
+  required_panels:
+    description:
+      - Titles or ids of the panels that must have data. When set, only these fail the module for lacking
+        data; the others are still reported. A rejected query fails the module in any panel.
+    type: list
+    elements: str
+    default: []
+  ignore_panels:
+    description:
+      - Titles or ids of panels not to check at all.
+    type: list
+    elements: str
+    default: []
+  require_all_targets:
+    description:
+      - A panel has data only when every one of its queries has data, rather than any one of them.
+    type: bool
+    default: false
+  concurrency:
+    description:
+      - How many queries run at the same time.
+    type: int
+    default: 8
+'''
+
+EXAMPLES = r'''
+- name: Every panel of the provisioned Infra Overview dashboard has data
+  coinpilot.monitoring.grafana_dashboard_data:
+    uid: coinpilot-infra-01
+    grafana_username: admin
+    grafana_password: "{{ grafana_admin_password }}"
+    time_range: 15m
+    wait_timeout: 120
+
+- name: Check a dashboard file from the controller, for one host only
+  coinpilot.monitoring.grafana_dashboard_data:
+    dashboard: "{{ lookup('file', 'dashboards/infra-overview.json') }}"
+    variables:
+      instance: 172.18.0.1:9100
+    required_panels:
+      - CPU busy
+      - Memory used
+'''
+
+RETURN = r'''
+dashboard:
+  description: Title and uid of the checked dashboard.
+  returned: always
+  type: dict
+  sample: {title: Infra Overview, uid: coinpilot-infra-01}
+panels:
+  description:
+    - One entry per checked panel (repeated panels once per value), with C(status) C(data), C(no_data),
+      C(error) or C(skipped) and each query with the PromQL as actually sent.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 2
+      title: CPU busy
+      raw_title: CPU busy
+      type: timeseries
+      row: Overview
+      repeat: {}
+      status: data
+      targets:
+        - ref_id: A
+          expr: sum(rate(node_cpu_seconds_total{mode!="idle",instance=~"$instance"}[$__rate_interval]))
+          query: sum(rate(node_cpu_seconds_total{mode!="idle",instance=~"(a|b)"}[1m]))
+          instant: false
+          step: 15
+          status: data
+          series: 1
+          error: null
+summary:
+  description: How many panels have each status, and how many queries ran.
+  returned: always
+  type: dict
+  sample: {data: 12, no_data: 1, error: 0, skipped: 2, queries: 31}
+variables:
+  description: The resolved selection of each variable (C(values) is what "All" stands for).
+  returned: always
+  type: dict
+  sample: {instance: {value: $__all, values: ["a:9100", "b:9100"], all: true}}
+failed_panels:
+  description: Titles of the panels that failed the check.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import json
+from urllib.parse import quote
+
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    ApiError, HttpClient, new_module, poll, run_guarded)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._dashboard import DashboardChecker, unwrap_dashboard
+from ansible_collections.coinpilot.monitoring.plugins.module_utils import _promql as pq
+
+
+def load_dashboard(module, grafana):
+    p = module.params
+    if p['uid']:
+        status, body = grafana.get_json('/api/dashboards/uid/%s' % quote(p['uid'], safe=''))
+        if not isinstance(body, dict) or not isinstance(body.get('dashboard'), dict):
+            raise ApiError('Grafana at %s answered without a dashboard model' % grafana.endpoint(
+                '/api/dashboards/uid/%s' % p['uid']))
+        return body['dashboard']
+    if p['path']:
+        try:
+            with open(p['path'], 'r', encoding='utf-8') as handle:
+                return unwrap_dashboard(json.load(handle))
+        except (IOError, OSError) as exc:
+            raise ApiError('Could not read the dashboard file %s: %s' % (p['path'], to_native(exc.strerror or exc)))
+        except ValueError as exc:
+            raise ApiError('The dashboard file %s is not valid JSON: %s' % (p['path'], to_native(exc)))
+    dashboard = p['dashboard']
+    if isinstance(dashboard, str):
+        try:
+            dashboard = json.loads(dashboard)
+        except ValueError as exc:
+            raise ApiError('Option dashboard is not valid JSON: %s' % to_native(exc))
+    if not isinstance(dashboard, dict):
+        raise ApiError('Option dashboard must be a dashboard object, got %s' % type(dashboard).__name__)
+    return unwrap_dashboard(dashboard)
+
+
+def library_fetcher(grafana):
+    cache = {}
+
+    def fetch(uid):
+        if uid not in cache:
+            path = '/api/library-elements/%s' % quote(uid, safe='')
+            # An unreachable Grafana must not hide the panels that can be
+            # checked: the library panel is reported as skipped, with why.
+            try:
+                status, body = grafana.get_json(path, accept_status=(404,))
+            except ApiError as exc:
+                cache[uid] = (None, exc.message)
+                return cache[uid]
+            model = ((body or {}).get('result') or {}).get('model') if status == 200 else None
+            if isinstance(model, dict):
+                cache[uid] = (model, None)
+            else:
+                cache[uid] = (None, 'Grafana at %s has no library element with this uid' % grafana.endpoint(path))
+        return cache[uid]
+    return fetch
+
+
+def _matches(report, names):
+    keys = {report['title'], report['raw_title'], str(report['id'])}
+    return bool(keys & names)
+
+
+def _describe(report):
+    parts = []
+    for target in report['targets']:
+        if report['status'] == 'error' and target['status'] == 'error':
+            parts.append(target['error'])
+        elif report['status'] == 'no_data' or target['status'] == 'no_data':
+            parts.append('query %s sent: %s' % (target['ref_id'] or '?', target['query']))
+    label = "panel '%s' (id %s)" % (report['title'], report['id'])
+    verdict = 'has no data' if report['status'] == 'no_data' else 'failed'
+    return '%s %s: %s' % (label, verdict, '; '.join(parts))
+
+
+def evaluate(reports, required, ignored):
+    required, ignored = set(required), set(ignored)
+    kept = [r for r in reports if not _matches(r, ignored)]
+    failed = []
+    for report in kept:
+        if report['status'] == 'error':
+            failed.append(report)
+        elif report['status'] == 'no_data' and (not required or _matches(report, required)):
+            failed.append(report)
+    missing = sorted(n for n in required if not any(_matches(r, {n}) for r in kept))
+    return kept, failed, missing
+
+
+def run(module):
+    p = module.params
+    try:
+        scrape_s = pq.parse_duration(p['scrape_interval'])
+        range_s = pq.parse_duration(p['time_range']) if p['time_range'] else None
+    except ValueError as exc:
+        module.fail_json(msg='Option scrape_interval or time_range: %s' % exc)
+    if p['concurrency'] < 1:
+        module.fail_json(msg='Option concurrency must be at least 1, got %d' % p['concurrency'])
+    prometheus = PrometheusClient.from_module(module, pool_size=p['concurrency'])
+    grafana = HttpClient.from_module('Grafana', module, pool_size=2, prefix='grafana_')
+    dashboard = load_dashboard(module, grafana)
+    checker = DashboardChecker(prometheus, dashboard, range_s=range_s, scrape_interval_s=scrape_s,
+                               max_data_points=p['max_data_points'], overrides=p['variables'],
+                               concurrency=p['concurrency'], library_fetch=library_fetcher(grafana))
+    state = {}
+
+    def check():
+        reports, queries = checker.check(p['require_all_targets'])
+        kept, failed, missing = evaluate(reports, p['required_panels'], p['ignore_panels'])
+        state.update(reports=kept, failed=failed, missing=missing, queries=queries)
+        return not failed and not missing and not checker.variable_errors, None
+
+    ok, dummy = poll(check, p['wait_timeout'], first_delay=1.0)
+    reports = state['reports']
+    summary = {'data': 0, 'no_data': 0, 'error': 0, 'skipped': 0, 'queries': state['queries']}
+    for report in reports:
+        summary[report['status']] += 1
+    title = checker.dashboard.get('title') or ''
+    result = dict(
+        changed=False,
+        dashboard={'title': title, 'uid': checker.dashboard.get('uid')},
+        panels=reports, summary=summary,
+        variables={name: var.summary() for name, var in checker.variables.items()},
+        failed_panels=[r['title'] for r in state['failed']],
+    )
+    if not ok:
+        problems = [e.message for e in checker.variable_errors]
+        if state['failed']:
+            checked = len([r for r in reports if r['status'] != 'skipped'])
+            problems.append('%d of %d panels failed: %s' % (len(state['failed']), checked,
+                                                            ' | '.join(_describe(r) for r in state['failed'])))
+        if state['missing']:
+            problems.append('required panels not found: %s' % ', '.join(state['missing']))
+        module.fail_json(msg="Dashboard '%s' against Prometheus at %s: %s"
+                         % (title, prometheus.base_url, ' | '.join(problems)), **result)
+    module.exit_json(**result)
+
+
+def main():
+    module = new_module(
+        dict(
+            dashboard=dict(type='raw'),
+            path=dict(type='path'),
+            uid=dict(type='str'),
+            grafana_url=dict(type='str', default='http://127.0.0.1:3000'),
+            grafana_username=dict(type='str'),
+            grafana_password=dict(type='str', no_log=True),
+            grafana_token=dict(type='str', no_log=True),
+            variables=dict(type='dict', default={}),
+            time_range=dict(type='str'),
+            scrape_interval=dict(type='str', default='15s'),
+            max_data_points=dict(type='int', default=1000),
+            required_panels=dict(type='list', elements='str', default=[]),
+            ignore_panels=dict(type='list', elements='str', default=[]),
+            require_all_targets=dict(type='bool', default=False),
+            concurrency=dict(type='int', default=8),
+        ),
+        default_url='http://127.0.0.1:9090',
+        mutually_exclusive=[('dashboard', 'path', 'uid'), ('grafana_username', 'grafana_token'),
+                            ('grafana_password', 'grafana_token')],
+        required_together=[('grafana_username', 'grafana_password')],
+        required_one_of=[('dashboard', 'path', 'uid')],
+    )
+    run_guarded(module, run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) CoinPilot platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: grafana_health
+short_description: Assert that Grafana, its datasources and its dashboards are healthy
+version_added: 0.1.0
+description:
+  - Checks that Grafana answers and that its database is ok.
+  - Checks that each given datasource exists and passes Grafana's own health check of it (for a
+    Prometheus datasource, Grafana queries Prometheus).
+  - Checks that each given dashboard exists and, when asked, that it was provisioned from files.
+  - 'Grafana HTTP API endpoints used: C(GET /api/health) (C(database) is C(ok); HTTP 503 when it is not),
+    C(GET /api/datasources/uid/<uid>), C(GET /api/datasources/uid/<uid>/health) (C(status) is C(OK);
+    Grafana answers HTTP 400 with C(status) C(ERROR) and a C(message) when the check fails), and
+    C(GET /api/dashboards/uid/<uid>) (C(dashboard.title), C(meta.provisioned)).'
+author:
+  - CoinPilot platform team (@coinpilot)
+extends_documentation_fragment:
+  - coinpilot.monitoring.connection
+  - coinpilot.monitoring.connection.grafana
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode runs the same checks.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  datasources:
+    description:
+      - UIDs of datasources that must exist and pass their health check.
+    type: list
+    elements: str
+    default: []
+  dashboards:
+    description:
+      - UIDs of dashboards that must exist.
+    type: list
+    elements: str
+    default: []
+  require_provisioned:
+    description:
+      - Also require every dashboard in O(dashboards) to be provisioned (C(meta.provisioned)), so that it
+        comes from the files this collection deploys rather than from a hand edit.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Grafana, its Prometheus datasource and the Infra Overview dashboard are healthy
+  coinpilot.monitoring.grafana_health:
+    url_username: admin
+    url_password: "{{ grafana_admin_password }}"
+    datasources: [prometheus]
+    dashboards: [coinpilot-infra-01]
+    require_provisioned: true
+    wait_timeout: 60
+'''
+
+RETURN = r'''
+health:
+  description: The body of C(/api/health).
+  returned: when Grafana answered
+  type: dict
+  sample: {commit: 087143285, database: ok, version: 10.4.2}
+datasources:
+  description: One entry per datasource in O(datasources).
+  returned: when Grafana answered
+  type: list
+  elements: dict
+  sample:
+    - uid: prometheus
+      found: true
+      name: Prometheus
+      type: prometheus
+      status: OK
+      message: Successfully queried the Prometheus API.
+dashboards:
+  description: One entry per dashboard in O(dashboards).
+  returned: when Grafana answered
+  type: list
+  elements: dict
+  sample:
+    - uid: coinpilot-infra-01
+      found: true
+      title: Infra Overview
+      provisioned: true
+problems:
+  description: One line per failed expectation.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from urllib.parse import quote
+
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    HttpClient, new_module, poll, run_guarded)
+
+
+def check_health(client):
+    status, body = client.get_json('/api/health', accept_status=(503,))
+    body = body if isinstance(body, dict) else {}
+    problems = []
+    if body.get('database') != 'ok':
+        problems.append('Grafana at %s reports database %s (HTTP %d): check the database settings and the Grafana log'
+                        % (client.endpoint('/api/health'), body.get('database') or 'state unknown', status))
+    return body, problems
+
+
+def check_datasource(client, uid):
+    path = '/api/datasources/uid/%s' % quote(uid, safe='')
+    status, body = client.get_json(path, accept_status=(404,))
+    entry = {'uid': uid, 'found': status != 404}
+    if status == 404:
+        return entry, ['datasource %s: not found at %s (is it provisioned, with this uid?)'
+                       % (uid, client.endpoint(path))]
+    entry.update(name=body.get('name'), type=body.get('type'))
+    hpath = path + '/health'
+    status, body = client.get_json(hpath, accept_status=(400, 500, 502, 503))
+    body = body if isinstance(body, dict) else {}
+    entry.update(status=body.get('status') or 'UNKNOWN', message=body.get('message') or '')
+    if entry['status'] != 'OK':
+        return entry, ['datasource %s (%s): health check at %s says %s (HTTP %d): %s'
+                       % (uid, entry['name'], client.endpoint(hpath), entry['status'], status,
+                          entry['message'] or 'no message')]
+    return entry, []
+
+
+def check_dashboard(client, uid, require_provisioned):
+    path = '/api/dashboards/uid/%s' % quote(uid, safe='')
+    status, body = client.get_json(path, accept_status=(404,))
+    entry = {'uid': uid, 'found': status != 404}
+    if status == 404:
+        return entry, ['dashboard %s: not found at %s' % (uid, client.endpoint(path))]
+    meta = body.get('meta') or {}
+    entry.update(title=(body.get('dashboard') or {}).get('title'), provisioned=bool(meta.get('provisioned')))
+    if require_provisioned and not entry['provisioned']:
+        return entry, ['dashboard %s (%s): exists but is not provisioned (meta.provisioned is false): it was '
+                       'created or saved by hand; check the dashboard provider configuration' % (uid, entry['title'])]
+    return entry, []
+
+
+def run(module):
+    p = module.params
+    client = HttpClient.from_module('Grafana', module, pool_size=2)
+    state = {}
+
+    def check():
+        health, problems = check_health(client)
+        datasources, dashboards = [], []
+        for uid in p['datasources']:
+            entry, more = check_datasource(client, uid)
+            datasources.append(entry)
+            problems.extend(more)
+        for uid in p['dashboards']:
+            entry, more = check_dashboard(client, uid, p['require_provisioned'])
+            dashboards.append(entry)
+            problems.extend(more)
+        state.update(health=health, datasources=datasources, dashboards=dashboards, problems=problems)
+        return not problems, None
+
+    ok, dummy = poll(check, p['wait_timeout'])
+    result = dict(changed=False, **state)
+    if not ok:
+        module.fail_json(msg='Grafana at %s: %s' % (client.base_url, '; '.join(state['problems'])), **result)
+    module.exit_json(**result)
+
+
+def main():
+    module = new_module(
+        dict(
+            datasources=dict(type='list', elements='str', default=[]),
+            dashboards=dict(type='list', elements='str', default=[]),
+            require_provisioned=dict(type='bool', default=False),
+        ),
+        default_url='http://127.0.0.1:3000',
+    )
+    run_guarded(module, run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) CoinPilot platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: prometheus_query
+short_description: Run an instant PromQL query and assert on its result
+version_added: 0.1.0
+description:
+  - Runs an instant query through Prometheus' C(/api/v1/query) and asserts one expectation on the result
+    vector, polling until it holds or O(wait_timeout) expires.
+  - When Prometheus rejects the query, the message gives Prometheus' own error text and the query.
+author:
+  - CoinPilot platform team (@coinpilot)
+extends_documentation_fragment:
+  - coinpilot.monitoring.connection
+  - coinpilot.monitoring.connection.prometheus
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode runs the same query.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  query:
+    description:
+      - The PromQL expression.
+    type: str
+    required: true
+  time:
+    description:
+      - Evaluation time as a Unix timestamp or RFC 3339 string. Prometheus uses the current time when omitted.
+    type: str
+  expect:
+    description:
+      - V(non_empty) passes when the result holds at least one series.
+      - V(empty) passes when it holds none, for example "no alerts firing".
+      - V(min_series) passes when it holds at least O(min_series) series.
+      - V(in_range) passes when it is not empty and every value lies within O(min_value) and O(max_value)
+        (either bound may be left out).
+    type: str
+    choices: [non_empty, empty, min_series, in_range]
+    default: non_empty
+  min_series:
+    description:
+      - The least number of series, with O(expect=min_series).
+    type: int
+  min_value:
+    description:
+      - Lower bound (inclusive) for every value, with O(expect=in_range).
+    type: float
+  max_value:
+    description:
+      - Upper bound (inclusive) for every value, with O(expect=in_range).
+    type: float
+'''
+
+EXAMPLES = r'''
+- name: Every node-exporter is up
+  coinpilot.monitoring.prometheus_query:
+    query: min(up{job="node-exporter"})
+    expect: in_range
+    min_value: 1
+    wait_timeout: 30
+
+- name: No alert is firing
+  coinpilot.monitoring.prometheus_query:
+    query: ALERTS{alertstate="firing"}
+    expect: empty
+
+- name: cAdvisor exports at least four containers
+  coinpilot.monitoring.prometheus_query:
+    query: count by (name) (container_last_seen{job="cadvisor", name!=""})
+    expect: min_series
+    min_series: 4
+'''
+
+RETURN = r'''
+query:
+  description: The query as sent.
+  returned: always
+  type: str
+result_type:
+  description: Prometheus' C(resultType) (C(vector), C(scalar), C(matrix) or C(string)).
+  returned: when Prometheus answered
+  type: str
+  sample: vector
+result:
+  description:
+    - The result vector, each element with its C(metric) labels and C(value) (timestamp, value as a string).
+    - A scalar or string result is returned as one element without labels.
+  returned: when Prometheus answered
+  type: list
+  elements: dict
+  sample:
+    - metric: {__name__: up, instance: "localhost:9090", job: prometheus}
+      value: [1714557600.123, "1"]
+series_count:
+  description: How many series the result holds.
+  returned: when Prometheus answered
+  type: int
+  sample: 1
+'''
+
+import math
+
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, poll, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
+
+
+def normalize_result(data):
+    rtype = (data or {}).get('resultType') or ''
+    result = (data or {}).get('result')
+    if rtype in ('scalar', 'string'):
+        return rtype, ([{'metric': {}, 'value': result}] if result is not None else [])
+    if rtype == 'matrix':
+        return rtype, [{'metric': s.get('metric') or {}, 'value': (s.get('values') or [[None, None]])[-1]}
+                       for s in result or []]
+    return rtype, list(result or [])
+
+
+def _labels(series):
+    metric = series.get('metric') or {}
+    return '{' + ', '.join('%s="%s"' % kv for kv in sorted(metric.items())) + '}'
+
+
+def assess(series, expect, min_series=None, min_value=None, max_value=None):
+    """Return None when the expectation holds, else why it does not."""
+    count = len(series)
+    if expect == 'empty':
+        if count:
+            return 'expected no series, got %d: %s' % (count, ', '.join(
+                '%s %s' % (_labels(s), s['value'][1]) for s in series[:5]) + (' ...' if count > 5 else ''))
+        return None
+    if expect == 'min_series':
+        if count < min_series:
+            return 'expected at least %d series, got %d' % (min_series, count)
+        return None
+    if count == 0:
+        return 'expected data, the result is empty (no series match, or they went stale)'
+    if expect == 'in_range':
+        bad = []
+        for s in series:
+            try:
+                value = float(s['value'][1])
+            except (TypeError, ValueError, IndexError):
+                bad.append('%s is not a number' % _labels(s))
+                continue
+            if math.isnan(value) or (min_value is not None and value < min_value) \
+                    or (max_value is not None and value > max_value):
+                bad.append('%s = %s' % (_labels(s), s['value'][1]))
+        if bad:
+            return 'expected every value within [%s, %s]; out of range: %s' % (
+                '-inf' if min_value is None else '%g' % min_value,
+                '+inf' if max_value is None else '%g' % max_value, '; '.join(bad[:10]))
+    return None
+
+
+def run(module):
+    p = module.params
+    client = PrometheusClient.from_module(module, pool_size=2)
+    state = {}
+
+    def check():
+        data = client.query(p['query'], p['time'], origin="option 'query'")
+        rtype, series = normalize_result(data)
+        state.update(result_type=rtype, result=series, series_count=len(series))
+        state['problem'] = assess(series, p['expect'], p['min_series'], p['min_value'], p['max_value'])
+        return state['problem'] is None, None
+
+    ok, dummy = poll(check, p['wait_timeout'])
+    result = dict(changed=False, query=p['query'], result_type=state['result_type'], result=state['result'],
+                  series_count=state['series_count'])
+    if not ok:
+        module.fail_json(msg='Query %s on Prometheus at %s: %s' % (p['query'], client.base_url, state['problem']),
+                         **result)
+    module.exit_json(**result)
+
+
+def main():
+    module = new_module(
+        dict(
+            query=dict(type='str', required=True),
+            time=dict(type='str'),
+            expect=dict(type='str', default='non_empty', choices=['non_empty', 'empty', 'min_series', 'in_range']),
+            min_series=dict(type='int'),
+            min_value=dict(type='float'),
+            max_value=dict(type='float'),
+        ),
+        default_url='http://127.0.0.1:9090',
+        required_if=[('expect', 'min_series', ['min_series']),
+                     ('expect', 'in_range', ['min_value', 'max_value'], True)],
+    )
+    run_guarded(module, run)
+
+
+if __name__ == '__main__':
+    main()
