@@ -14,6 +14,8 @@ state="${RIG_STATE_DIR:-$top/.rig}"
 mkdir -p "$state/images"
 
 "$top/rig/engine.sh"
+# No buildx here: say so, rather than have every build warn about it.
+export DOCKER_BUILDKIT=0
 
 hash_of() {  # hash_of DIR [EXTRA]: a short, stable hash of a recipe directory
   (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum; echo "${2:-}") \

@@ -12,7 +12,7 @@ BIN = Path(sys.executable).parent
 
 
 def _run(cmd, env=None, cwd=None):
-    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

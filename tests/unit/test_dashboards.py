@@ -146,7 +146,7 @@ def test_grid_position(path, panel):
     grid = panel.get("gridPos")
     assert isinstance(grid, dict), "no gridPos"
     for key in ("x", "y", "w", "h"):
-        assert type(grid.get(key)) is int, "gridPos.%s must be an integer: %r" % (key, grid)
+        assert isinstance(grid.get(key), int) and not isinstance(grid.get(key), bool), "gridPos.%s must be an integer: %r" % (key, grid)
     assert grid["w"] > 0 and grid["h"] > 0, grid
     assert grid["x"] >= 0 and grid["y"] >= 0, grid
     assert grid["x"] + grid["w"] <= 24, "past the 24-column grid: %r" % grid

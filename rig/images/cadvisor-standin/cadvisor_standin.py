@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """cAdvisor stand-in for the test rig (NOT cAdvisor).
 
 Serves /metrics with cAdvisor's metric names and label schema (id, name, image
@@ -161,7 +160,7 @@ class Collector:
 
         def parse(text):
             for line in text.splitlines():
-                key, _, value = line.partition(" ")
+                key, _sep, value = line.partition(" ")
                 if key == "oom_kill":
                     return int(value)
             return 0
@@ -199,7 +198,7 @@ class Collector:
         files, as cAdvisor reads them (Docker's stats API is far slower)."""
         def stat_value(text, key):
             for line in text.splitlines():
-                name, _, value = line.partition(" ")
+                name, _sep, value = line.partition(" ")
                 if name == key:
                     return int(value)
             raise ValueError(key)
@@ -289,9 +288,9 @@ class Collector:
             family("container_spec_memory_limit_bytes", "gauge", "Memory limit for the container.",
                    [(s["labels"], s["mem_limit"]) for s in all_series])
             family("container_network_receive_bytes_total", "counter", "Cumulative count of bytes received",
-                   [(dict(s["labels"], interface=i), rx) for s in all_series for i, (rx, _) in sorted(s["networks"].items())])
+                   [(dict(s["labels"], interface=i), rx) for s in all_series for i, (rx, _tx) in sorted(s["networks"].items())])
             family("container_network_transmit_bytes_total", "counter", "Cumulative count of bytes transmitted",
-                   [(dict(s["labels"], interface=i), tx) for s in all_series for i, (_, tx) in sorted(s["networks"].items())])
+                   [(dict(s["labels"], interface=i), tx) for s in all_series for i, (_rx, tx) in sorted(s["networks"].items())])
             family("container_start_time_seconds", "gauge", "Start time of the container since unix epoch in seconds.",
                    [(s["labels"], s["start"]) for s in all_series])
             family("container_last_seen", "gauge", "Last time a container was seen by the exporter",
@@ -307,7 +306,7 @@ class Collector:
 def parse_net_dev(text):
     nets = {}
     for line in text.splitlines()[2:]:
-        name, _, rest = line.partition(":")
+        name, _sep, rest = line.partition(":")
         fields = rest.split()
         if len(fields) >= 9 and name.strip() != "lo":
             nets[name.strip()] = (int(fields[0]), int(fields[8]))

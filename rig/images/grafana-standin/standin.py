@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Grafana STAND-IN for the test rig. It is not Grafana.
 
 The official image cannot be pulled here, so this small server answers the few
@@ -231,7 +230,7 @@ class Handler(BaseHTTPRequestHandler):
         header = self.headers.get('Authorization') or ''
         if header.startswith('Basic '):
             try:
-                login, _, password = base64.b64decode(header[6:]).decode().partition(':')
+                login, _sep, password = base64.b64decode(header[6:]).decode().partition(':')
             except (ValueError, UnicodeDecodeError):
                 return False
             return self.state.check_password(login, password)
