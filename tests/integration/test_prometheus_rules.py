@@ -74,7 +74,7 @@ def promtool(image: str, workdir: Path, *args: str) -> subprocess.CompletedProce
         [
             "docker", "run", "--rm", "--network", "none",
             "--user", f"{os.getuid()}:{os.getgid()}",
-            "-v", f"{workdir}:/work:ro", "-w", "/work",
+            "-v", f"{workdir}:/rules-test:ro", "-w", "/rules-test",
             "--entrypoint", "/bin/promtool", image, *args,
         ],
         capture_output=True, text=True, check=False, timeout=120,
