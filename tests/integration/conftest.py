@@ -43,6 +43,12 @@ def _images():
     return images
 
 
+@pytest.fixture(scope='session')
+def rig_images():
+    """The rig's image references, each checked to be in the local engine."""
+    return _images()
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))

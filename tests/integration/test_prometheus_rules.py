@@ -24,25 +24,9 @@ RULE_TEMPLATES = sorted((ROLE / "templates" / "rules").glob("*.yml.j2"))
 UNIT_TESTS = sorted((TOP / "tests" / "rules" / "prometheus").glob("*.test.yml"))
 
 
-def _rig_image() -> str:
-    image = os.environ.get("RIG_IMAGE_PROMETHEUS")
-    env_file = TOP / ".rig" / "images.env"
-    if not image and env_file.is_file():
-        for line in env_file.read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key == "RIG_IMAGE_PROMETHEUS":
-                image = value.strip()
-    if not image:
-        pytest.fail("RIG_IMAGE_PROMETHEUS is unknown: run `make images` to build the rig images and write .rig/images.env.")
-    found = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, check=False)
-    if found.returncode != 0:
-        pytest.fail(f"The rig image {image} is missing from the Docker engine: run `make images`.")
-    return image
-
-
 @pytest.fixture(scope="module")
-def image() -> str:
-    return _rig_image()
+def image(rig_images) -> str:
+    return rig_images["RIG_IMAGE_PROMETHEUS"]
 
 
 def _defaults() -> dict:
