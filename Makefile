@@ -44,6 +44,12 @@ test: ## every test: lint, sanity, pytest, molecule
 	$(MAKE) -s molecule; \
 	echo; echo "make test: all stages passed in $$((SECONDS - start)) s"
 
+demo: setup images ## the stack on a local target, verified; prints its URLs
+	@rig/demo.sh up
+
+demo-clean: ## remove the demo's target and everything deployed in it
+	@rig/demo.sh clean
+
 build: setup ## the collection tarball
 	ansible-galaxy collection build --force .
 
