@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) CoinPilot platform team
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 """The one HTTP client of the verification modules, and its error path.
 

@@ -19,15 +19,9 @@ description:
 author:
   - CoinPilot platform team (@coinpilot)
 extends_documentation_fragment:
+  - coinpilot.monitoring.attributes
   - coinpilot.monitoring.connection
   - coinpilot.monitoring.connection.prometheus
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs the same checks.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
 options:
   jobs:
     description:
