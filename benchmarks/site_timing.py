@@ -90,8 +90,6 @@ def one_run(host, keep):
     port = free_port()
     run(["rig/host.sh", "down", host])
     run(["rig/host.sh", "up", host, "-p", "%d:9090" % port, "-p", "%d:3000" % free_port()])
-    # As in rig/demo.sh: the diskless stand-in lacks the /dev/disk cAdvisor mounts.
-    run(["docker", "exec", host, "mkdir", "-p", "/dev/disk"])
     try:
         fresh, recap = playbook(host, "playbooks/site.yml")
         starts = {name: started_at(host, name) for name in CONTAINERS}

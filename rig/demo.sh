@@ -39,9 +39,6 @@ up() {
   [[ -n ${prom_port:-} ]] || prom_port=$(free_port "${DEMO_PROMETHEUS_PORT:-9090}")
   [[ -n ${graf_port:-} ]] || graf_port=$(free_port "${DEMO_GRAFANA_PORT:-3000}")
   "$top/rig/host.sh" up "$host" -p "$prom_port:9090" -p "$graf_port:3000"
-  # The stand-in host has no block devices, hence no /dev/disk, which
-  # cAdvisor's mount set expects; an empty one is what a diskless host offers.
-  docker exec "$host" mkdir -p /dev/disk
 
   if [[ ${DEMO_IMAGES:-rig} == official ]]; then
     echo "demo: using the official images (DEMO_IMAGES=official); the target's engine pulls them."
