@@ -83,7 +83,7 @@ def local_prometheus(scrape='1s', warmup=60):
         yield url
     finally:
         for cid in started:
-            subprocess.run(['docker', 'rm', '-f', cid], capture_output=True, check=False)
+            subprocess.run(['docker', 'rm', '-f', '-v', cid], capture_output=True, check=False)
         os.unlink(cfg)
         os.rmdir(tmp)
 

@@ -75,7 +75,7 @@ for name in "${order[@]}"; do
   elif [[ $name == base ]]; then
     build_base "$ref"; echo "rig: $ref (built in $((SECONDS - start)) s)"
   else
-    docker build -q --build-arg BASE_IMAGE="${REF[base]}" -t "$ref" "$recipes/$name" >/dev/null \
+    docker build -q --force-rm --build-arg BASE_IMAGE="${REF[base]}" -t "$ref" "$recipes/$name" >/dev/null \
       || { echo "rig/images.sh: building $name failed; rerun 'docker build $recipes/$name' to see why." >&2; exit 1; }
     echo "rig: $ref (built in $((SECONDS - start)) s)"
   fi

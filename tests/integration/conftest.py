@@ -75,7 +75,7 @@ class Containers:
         return {'id': cid, 'name': name}
 
     def kill(self, cid):
-        subprocess.run(['docker', 'rm', '-f', cid], capture_output=True, check=False)
+        subprocess.run(['docker', 'rm', '-f', '-v', cid], capture_output=True, check=False)
         if cid in self.ids:
             self.ids.remove(cid)
 
