@@ -71,29 +71,26 @@ def _panel_cases():
     return cases
 
 
-def _datasource_refs(node):
-    """Every "datasource" value anywhere below node (panels, targets, variables, annotations)."""
+def _values(node, keys, accept=lambda value: True):
+    """Every accepted value stored under one of keys anywhere below node; the others are searched too."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "datasource":
+            if key in keys and accept(value):
                 yield value
             else:
-                yield from _datasource_refs(value)
+                yield from _values(value, keys, accept)
     elif isinstance(node, list):
         for item in node:
-            yield from _datasource_refs(item)
+            yield from _values(item, keys, accept)
+
+
+def _datasource_refs(node):
+    """Every "datasource" value anywhere below node (panels, targets, variables, annotations)."""
+    return _values(node, ("datasource",))
 
 
 def _exprs(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("expr", "query", "definition") and isinstance(value, str):
-                yield value
-            else:
-                yield from _exprs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _exprs(item)
+    return _values(node, ("expr", "query", "definition"), lambda value: isinstance(value, str))
 
 
 def test_there_are_dashboards():
