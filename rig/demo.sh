@@ -44,9 +44,9 @@ up() {
     echo "demo: using the official images (DEMO_IMAGES=official); the target's engine pulls them."
   else
     echo "demo: no registry is used: the images are the ones rig/images.sh built here:"
-    echo "      Prometheus and node-exporter are the real programs (Debian packages),"
-    echo "      cAdvisor and Grafana are the rig's stand-ins. Set DEMO_IMAGES=official to use the official images."
-    sed -n 's/^rig_image_\(prometheus\|node_exporter\|cadvisor_standin\|grafana_standin\): /      /p' "$state/images.yml"
+    echo "      Prometheus, node-exporter and cAdvisor are the real programs (Debian packages),"
+    echo "      Grafana is the rig's stand-in. Set DEMO_IMAGES=official to use the official images."
+    sed -n 's/^rig_image_\(prometheus\|node_exporter\|cadvisor\|grafana_standin\): /      /p' "$state/images.yml"
   fi
 
   rm -f "$summary"

@@ -47,6 +47,8 @@ build_base() {
   debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$(debian_mirror)" >"$state/debootstrap.log" 2>&1 \
     || { echo "rig/images.sh: debootstrap failed; see $state/debootstrap.log" >&2; exit 1; }
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
+  # The component images take their programs from other suites through it.
+  install -m 0755 "$recipes/base/apt-suite" "$root/usr/local/sbin/apt-suite"
   # A container has no consoles or udev to wait for.
   for unit in getty.target systemd-udevd.service systemd-udev-trigger.service console-getty.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
@@ -57,7 +59,7 @@ build_base() {
 wanted() { local w; for w in "${want[@]}"; do [[ $w == "$1" ]] && return 0; done; return 1; }
 
 declare -A REF
-order=(base oci-host prometheus node-exporter cadvisor-standin grafana-standin)
+order=(base oci-host prometheus node-exporter cadvisor grafana-standin)
 want=("$@")
 [[ ${#want[@]} -gt 0 ]] || want=("${order[@]}")
 

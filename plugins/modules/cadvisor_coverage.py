@@ -22,6 +22,9 @@ description:
     holds no cAdvisor series for the job), C(root_cgroup_only) (only C(id="/") is exported) and
     C(no_name_labels) (container series exist but without C(name)/C(image) labels: cAdvisor''s Docker
     factory failed, typically a Docker API version mismatch).'
+  - For C(no_name_labels) it also names what the live system says: cAdvisor's own
+    C(cadvisor_version_info) (its C(dockerVersion) is C(Unknown) when its Docker client is not connected)
+    and the engine's C(GET /version) at O(docker_host) (C(ApiVersion), C(MinAPIVersion)).
 author:
   - CoinPilot platform team (@coinpilot)
 extends_documentation_fragment:
@@ -112,13 +115,22 @@ series:
   description: How many distinct cAdvisor series (id, name, image) Prometheus holds for the job.
   returned: always
   type: int
+evidence:
+  description:
+    - What the live system said, read only for C(no_name_labels). C(cadvisor) is cAdvisor's
+      C(cadvisor_version_info) labels; C(engine) is the engine's C(GET /version) (empty when it could not be read).
+  returned: when a no_name_labels diagnosis was made
+  type: dict
+  sample:
+    cadvisor: {cadvisorVersion: 0.38.7, dockerVersion: Unknown}
+    engine: {Version: 26.1.5, ApiVersion: '1.45', MinAPIVersion: '1.44'}
 '''
 
 import re
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, poll, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import ApiError, new_module, poll, run_guarded
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import running_containers
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import get_json, running_containers
 
 _FULL_ID_RE = re.compile(r'(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])')
 
@@ -210,6 +222,41 @@ def analyze(series, containers, ignore=(), job='cadvisor', metric='container_las
     }
 
 
+def describe_evidence(cadvisor, engine):
+    """One sentence of what cAdvisor and the engine say about their link."""
+    parts = []
+    if cadvisor:
+        parts.append('cAdvisor %s reports cadvisor_version_info{dockerVersion="%s"}%s'
+                     % (cadvisor.get('cadvisorVersion') or '(version unknown)', cadvisor.get('dockerVersion', ''),
+                        ' (its Docker client is not connected)' if cadvisor.get('dockerVersion') == 'Unknown' else ''))
+    if engine:
+        parts.append('the engine, Docker %s, serves API %s to %s (MinAPIVersion %s)'
+                     % (engine.get('Version', '?'), engine.get('MinAPIVersion', '?'), engine.get('ApiVersion', '?'),
+                        engine.get('MinAPIVersion', '?')))
+    return '; '.join(parts)
+
+
+def read_evidence(client, job, docker_host, timeout):
+    """cAdvisor's own version info through Prometheus, and the engine's
+    /version. Either may be missing; the diagnosis stands without them."""
+    cadvisor, engine = {}, {}
+    try:
+        data = client.query('cadvisor_version_info{job="%s"}' % _label_value(job), origin='cadvisor_coverage')
+        results = (data or {}).get('result') or []
+        if results and isinstance(results[0], dict):
+            labels = results[0].get('metric') or {}
+            cadvisor = {k: labels[k] for k in ('cadvisorVersion', 'dockerVersion') if k in labels}
+    except ApiError:
+        pass
+    try:
+        version = get_json(docker_host, '/version', timeout)
+        if isinstance(version, dict):
+            engine = {k: str(version[k]) for k in ('Version', 'ApiVersion', 'MinAPIVersion') if k in version}
+    except ApiError:
+        pass
+    return {'cadvisor': cadvisor, 'engine': engine}
+
+
 def _label_value(text):
     return text.replace('\\', '\\\\').replace('"', '\\"')
 
@@ -233,11 +280,16 @@ def run(module):
     ok, dummy = poll(check, p['wait_timeout'])
     result = dict(changed=False, **state)
     if not ok:
+        evidence = ''
+        if 'no_name_labels' in [d['name'] for d in state['diagnoses']]:
+            result['evidence'] = read_evidence(client, p['job'], p['docker_host'], p['timeout'])
+            evidence = describe_evidence(**result['evidence'])
         parts = ['cAdvisor (job %s) sees %s running containers' % (p['job'], state['coverage']['text'])]
         if state['missing']:
             parts.append('missing: %s' % ', '.join(c['name'] or c['id'][:12] for c in state['missing']))
         for diagnosis in state['diagnoses']:
-            parts.append('diagnosis %s: %s Fix: %s' % (diagnosis['name'], diagnosis['cause'], diagnosis['fix']))
+            said = (evidence + '. ') if evidence and diagnosis['name'] == 'no_name_labels' else ''
+            parts.append('diagnosis %s: %s%s Fix: %s' % (diagnosis['name'], said, diagnosis['cause'], diagnosis['fix']))
         module.fail_json(msg='; '.join(parts), **result)
     module.exit_json(**result)
 
