@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 """The real services for the integration tests, started once per session.
 
-Prometheus 2.42 and node-exporter 1.5 run from the rig's images (the real
-programs from Debian's packages) on free loopback ports, with host
-networking so that Prometheus also scrapes the in-process cAdvisor
-stand-in. Containers are named ``cpm-test-<what>-<random>`` and removed at
-the end of the session.
+Prometheus 3.5, node-exporter 1.11 and cAdvisor 0.38.7 run from the rig's
+images (the real programs from Debian's packages) on free loopback ports,
+with host networking. cAdvisor runs three times, reading this machine's own
+Docker engine: with the upstream mounts (healthy), without them (it sees only
+the root cgroup), and with its Docker client pointed at no engine (containers
+lose their names, as when an engine refuses its API version). Containers are
+named ``cpm-test-<what>-<random>`` and removed at the end of the session.
 """
 
+import json
 import os
 import secrets
 import socket
@@ -35,7 +38,7 @@ def _images():
             if '=' in line:
                 key, value = line.strip().split('=', 1)
                 images[key] = value
-    for key in ('RIG_IMAGE_PROMETHEUS', 'RIG_IMAGE_NODE_EXPORTER'):
+    for key in ('RIG_IMAGE_PROMETHEUS', 'RIG_IMAGE_NODE_EXPORTER', 'RIG_IMAGE_CADVISOR'):
         ref = images.get(key)
         if not ref or subprocess.run(['docker', 'image', 'inspect', ref], capture_output=True, check=False).returncode != 0:
             pytest.fail('Image %s (%s) is not in the local Docker engine: run `make images` (rig/images.sh).'
@@ -61,9 +64,9 @@ class Containers:
     def __init__(self):
         self.ids = []
 
-    def run(self, what, image, *args, volumes=()):
+    def run(self, what, image, *args, volumes=(), options=()):
         name = 'cpm-test-%s-%s' % (what, secrets.token_hex(4))
-        cmd = ['docker', 'run', '-d', '--name', name, '--network', 'host']
+        cmd = ['docker', 'run', '-d', '--name', name, '--network', 'host'] + list(options)
         for volume in volumes:
             cmd += ['-v', volume]
         cmd += [image] + list(args)
@@ -84,43 +87,58 @@ class Containers:
             self.kill(cid)
 
 
-def _prometheus_config(node_port, victim_port, ghost_port, prom_port, cadvisor_port):
-    jobs = [
-        ('prometheus', prom_port, '/metrics'),
-        ('node-exporter', node_port, '/metrics'),
-        ('victim', victim_port, '/metrics'),
-        ('ghost', ghost_port, '/metrics'),
-        ('cadvisor', cadvisor_port, '/ok/metrics'),
-        ('cadvisor-rootonly', cadvisor_port, '/rootonly/metrics'),
-        ('cadvisor-noname', cadvisor_port, '/noname/metrics'),
-        ('cadvisor-partial', cadvisor_port, '/partial/metrics'),
-    ]
+def _prometheus_config(ports):
     lines = ['global:', '  scrape_interval: %s' % SCRAPE, '  scrape_timeout: %s' % SCRAPE,
              '  evaluation_interval: %s' % SCRAPE, 'scrape_configs:']
-    for job, port, path in jobs:
-        lines += ['  - job_name: %s' % job, '    metrics_path: %s' % path,
-                  '    static_configs:', "      - targets: ['127.0.0.1:%d']" % port]
+    for job, port in ports.items():
+        lines += ['  - job_name: %s' % job, '    static_configs:', "      - targets: ['127.0.0.1:%d']" % port]
     return '\n'.join(lines) + '\n'
+
+
+# The cadvisor role's mounts and flags. --privileged cannot start here; the
+# capability is what the role's rig settings grant instead.
+CADVISOR_MOUNTS = ['/:/rootfs:ro', '/var/run:/var/run:ro', '/sys:/sys:ro', '/var/lib/docker:/var/lib/docker:ro']
+CADVISOR_FLAGS = ['--docker_only=false', '--housekeeping_interval=1s', '--store_container_labels=false',
+                  '--disable_metrics=advtcp,cpu_topology,hugetlb,memory_numa,percpu,process,referenced_memory,'
+                  'resctrl,sched,tcp,udp']
+
+
+def _run_cadvisors(containers, ports):
+    """Healthy, without mounts, and with a Docker client that reaches no engine."""
+    image = _images()['RIG_IMAGE_CADVISOR']
+    caps = ['--cap-add', 'SYS_ADMIN']
+    return {
+        'cadvisor': containers.run('cadvisor', image, '--port=%d' % ports['cadvisor'], *CADVISOR_FLAGS,
+                                   volumes=CADVISOR_MOUNTS, options=caps),
+        'cadvisor-rootonly': containers.run('cadvisor-rootonly', image, '--port=%d' % ports['cadvisor-rootonly'],
+                                            *CADVISOR_FLAGS, options=caps),
+        'cadvisor-noname': containers.run('cadvisor-noname', image, '--port=%d' % ports['cadvisor-noname'],
+                                          '--docker=unix:///var/run/cpm-no-docker.sock', *CADVISOR_FLAGS,
+                                          volumes=CADVISOR_MOUNTS, options=caps),
+    }
 
 
 @pytest.fixture(scope='session')
 def stack(tmp_path_factory):
     """Real Prometheus scraping two real node-exporters (jobs node-exporter
-    and victim), itself, a closed port (job ghost) and the cAdvisor stand-in."""
+    and victim), itself, a closed port (job ghost) and three real cAdvisors
+    (jobs cadvisor, cadvisor-rootonly, cadvisor-noname)."""
     images = _images()
     containers = Containers()
-    cadvisor = standins.StandIn(standins.cadvisor_routes())
     try:
-        node_port, victim_port, ghost_port, prom_port = free_port(), free_port(), free_port(), free_port()
+        ports = {job: free_port() for job in ('prometheus', 'node-exporter', 'victim', 'ghost', 'cadvisor',
+                                               'cadvisor-rootonly', 'cadvisor-noname')}
+        node_port, victim_port, ghost_port, prom_port = (
+            ports['node-exporter'], ports['victim'], ports['ghost'], ports['prometheus'])
         node = containers.run('node', images['RIG_IMAGE_NODE_EXPORTER'],
                               '--web.listen-address=127.0.0.1:%d' % node_port)
         victim = containers.run('victim', images['RIG_IMAGE_NODE_EXPORTER'],
                                 '--web.listen-address=127.0.0.1:%d' % victim_port)
+        cadvisors = _run_cadvisors(containers, ports)
         cfg_dir = tmp_path_factory.mktemp('prom')
         cfg = os.path.join(str(cfg_dir), 'prometheus.yml')
         with open(cfg, 'w') as handle:
-            handle.write(_prometheus_config(node_port, victim_port, ghost_port, prom_port,
-                                            int(cadvisor.url.rsplit(':', 1)[1])))
+            handle.write(_prometheus_config(ports))
         os.chmod(str(cfg_dir), 0o755)
         os.chmod(cfg, 0o644)
         prom = containers.run('prometheus', images['RIG_IMAGE_PROMETHEUS'],
@@ -131,10 +149,9 @@ def stack(tmp_path_factory):
         _wait_until_scraped(url, containers)
         yield {'url': url, 'node_port': node_port, 'victim_port': victim_port, 'ghost_port': ghost_port,
                'containers': containers, 'node': node, 'victim': victim, 'prometheus': prom,
-               'cadvisor_url': cadvisor.url}
+               'cadvisors': cadvisors}
     finally:
         containers.cleanup()
-        cadvisor.close()
 
 
 def _wait_until_scraped(url, containers, timeout=60):
@@ -156,6 +173,15 @@ def _wait_until_scraped(url, containers, timeout=60):
     logs = subprocess.run(['docker', 'logs', '--tail', '20', containers.ids[-1]], capture_output=True, text=True, check=False)
     pytest.fail('Prometheus at %s did not scrape node-exporter within %d s (last: %s); its log:\n%s%s'
                 % (url, timeout, last, logs.stdout, logs.stderr), pytrace=False)
+
+
+@pytest.fixture
+def stack_containers(stack):
+    """The stack's own running containers, in the Engine API's /containers/json shape."""
+    ids = [c['id'] for c in (stack['node'], stack['victim'], stack['prometheus'], stack['cadvisors']['cadvisor'])]
+    out = subprocess.run(['docker', 'inspect'] + ids, capture_output=True, text=True, check=True).stdout
+    return [{'Id': c['Id'], 'Names': [c['Name']], 'Image': c['Config']['Image'], 'State': c['State']['Status']}
+            for c in json.loads(out)]
 
 
 @pytest.fixture(scope='session')

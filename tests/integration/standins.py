@@ -7,10 +7,6 @@
   grafana_dashboard_data use, with the response shapes of Grafana's HTTP API
   documentation (health, datasources by uid and their health check,
   dashboards by uid, library elements).
-* ``cadvisor``: cAdvisor's /metrics in Prometheus text format, in three
-  shapes: healthy, root cgroup only, and Docker containers without
-  name/image labels (the Docker factory failure). The real Prometheus
-  scrapes these, so the module reads them back through the real PromQL API.
 * ``DockerSocket``: the Docker Engine API's ``GET /containers/json`` on a Unix
   socket, in the Engine API's documented shape.
 """
@@ -149,13 +145,13 @@ def grafana_routes(dashboards, library_elements=None, token=None):
     return [('/dbfail', dbfail), ('', api)]
 
 
-# -- cAdvisor -----------------------------------------------------------------
+# -- Docker Engine API on a Unix socket ---------------------------------------
 
 CONTAINERS = [
-    # (name, full id, image, cgroup id as cAdvisor names it)
-    ('prometheus', 'a1' * 32, 'prom/prometheus:v2.42.0', '/docker/' + 'a1' * 32),
-    ('grafana', 'b2' * 32, 'grafana/grafana:10.4.2', '/system.slice/docker-%s.scope' % ('b2' * 32)),
-    ('coinpilot-core', 'c3' * 32, 'coinpilot/core:1.4', '/docker/' + 'c3' * 32),
+    # (name, full id, image)
+    ('prometheus', 'a1' * 32, 'prom/prometheus:v3.5.3'),
+    ('grafana', 'b2' * 32, 'grafana/grafana:12.3.3'),
+    ('coinpilot-core', 'c3' * 32, 'coinpilot/core:1.4'),
 ]
 
 
@@ -164,39 +160,8 @@ def docker_containers_json(containers=None):
     containers = CONTAINERS if containers is None else containers
     return [{'Id': cid, 'Names': ['/' + name], 'Image': image, 'ImageID': 'sha256:' + 'e' * 64,
              'Command': '/bin/run', 'Created': 1714550000, 'State': 'running', 'Status': 'Up 5 minutes',
-             'Ports': [], 'Labels': {}} for name, cid, image, dummy in containers]
+             'Ports': [], 'Labels': {}} for name, cid, image in containers]
 
-
-def _series(lines):
-    now = time.time()
-    out = ['# HELP container_last_seen Last time a container was seen by the exporter',
-           '# TYPE container_last_seen gauge']
-    for cid, name, image in lines:
-        out.append('container_last_seen{id="%s",image="%s",name="%s"} %.3f' % (cid, image, name, now))
-    return '\n'.join(out) + '\n'
-
-
-def cadvisor_routes():
-    def ok(handler, rest):
-        lines = [('/', '', ''), ('/docker', '', '')]
-        lines += [(cg, name, image) for name, cid, image, cg in CONTAINERS]
-        return 200, 'text/plain; version=0.0.4', _series(lines)
-
-    def rootonly(handler, rest):
-        return 200, 'text/plain; version=0.0.4', _series([('/', '', '')])
-
-    def noname(handler, rest):
-        lines = [('/', '', '')] + [(cg, '', '') for name, cid, image, cg in CONTAINERS]
-        return 200, 'text/plain; version=0.0.4', _series(lines)
-
-    def partial(handler, rest):
-        lines = [('/', '', '')] + [(cg, name, image) for name, cid, image, cg in CONTAINERS[:2]]
-        return 200, 'text/plain; version=0.0.4', _series(lines)
-
-    return [('/ok', ok), ('/rootonly', rootonly), ('/noname', noname), ('/partial', partial)]
-
-
-# -- Docker Engine API on a Unix socket ---------------------------------------
 
 class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True

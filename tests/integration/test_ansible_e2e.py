@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-import standins
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, 'tests', 'fixtures', 'dashboards')
@@ -40,7 +39,7 @@ def test_adhoc_prometheus_targets(stack):
     assert proc.returncode == 0, result
     assert result['changed'] is False
     assert sorted({t['job'] for t in result['targets']}) == sorted(
-        ['cadvisor', 'cadvisor-noname', 'cadvisor-partial', 'cadvisor-rootonly', 'ghost', 'node-exporter',
+        ['cadvisor', 'cadvisor-noname', 'cadvisor-rootonly', 'ghost', 'node-exporter',
          'prometheus', 'victim'])
 
 
@@ -66,7 +65,7 @@ def test_adhoc_closed_port_is_one_line(closed_port_url, module, extra):
     assert result.get('exception', '(traceback unavailable)') == '(traceback unavailable)'
 
 
-def test_playbook_in_check_mode_changes_nothing(stack, tmp_path):
+def test_playbook_in_check_mode_changes_nothing(stack, stack_containers, tmp_path):
     playbook = tmp_path / 'verify.yml'
     playbook.write_text(json.dumps([{
         'name': 'Verify', 'hosts': 'localhost', 'gather_facts': False,
@@ -79,7 +78,7 @@ def test_playbook_in_check_mode_changes_nothing(stack, tmp_path):
                 'url': stack['url'], 'path': os.path.join(FIXTURES, 'node-overview.json'), 'time_range': '2m',
                 'scrape_interval': '1s'}},
             {'name': 'cAdvisor', 'coinpilot.monitoring.cadvisor_coverage': {
-                'url': stack['url'], 'containers': standins.docker_containers_json()}},
+                'url': stack['url'], 'containers': stack_containers, 'wait_timeout': 30}},
         ]}]))
     for mode in ([], ['--check']):
         proc, out = ansible('ansible-playbook', str(playbook), *mode)
