@@ -35,13 +35,13 @@ def test_expect_empty(stack, run_module):
 
 @pytest.mark.parametrize('minimum, failed', [(3, False), (4, False), (50, True)])
 def test_min_series(stack, run_module, minimum, failed):
-    # node, victim (maybe killed by another test), prometheus, ghost and four cAdvisor jobs: at least 4 always.
+    # node, victim (maybe killed by another test), prometheus, ghost and three cAdvisor jobs: at least 4 always.
     result = run_module('prometheus_query', {'url': stack['url'], 'query': 'up{job!="victim"}',
                                              'expect': 'min_series', 'min_series': minimum})
     assert result['failed'] is failed
-    assert result['series_count'] == 7
+    assert result['series_count'] == 6
     if failed:
-        assert 'expected at least 50 series, got 7' in result['msg']
+        assert 'expected at least 50 series, got 6' in result['msg']
 
 
 @pytest.mark.parametrize('bounds, failed', [
