@@ -116,9 +116,10 @@ series:
 
 import re
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, poll, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    OptionError, new_module, poll, require_items, run_guarded)
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import running_containers
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import check_docker_host, running_containers
 
 _FULL_ID_RE = re.compile(r'(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])')
 
@@ -214,6 +215,19 @@ def _label_value(text):
     return text.replace('\\', '\\\\').replace('"', '\\"')
 
 
+_METRIC_RE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*$')
+
+
+def validate(params):
+    if not params['job'].strip():
+        raise OptionError('job', 'a job name', params['job'])
+    if not _METRIC_RE.match(params['metric']):
+        raise OptionError('metric', 'a Prometheus metric name', params['metric'])
+    if params['containers'] is None:
+        check_docker_host(params['docker_host'])
+    require_items(params, 'ignore_containers', 'a container name')
+
+
 def run(module):
     p = module.params
     client = PrometheusClient.from_module(module, pool_size=2)
@@ -224,9 +238,9 @@ def run(module):
         if p['containers'] is not None:
             containers = normalize_containers(p['containers'])
         else:
-            containers = normalize_containers(running_containers(p['docker_host'], p['timeout']))
-        data = client.query(query, origin='cadvisor_coverage')
-        series = [s.get('metric') or {} for s in (data or {}).get('result') or []]
+            containers = normalize_containers(running_containers(p['docker_host'], p['timeout'],
+                                                                 p['max_response_bytes']))
+        series = [s.get('metric') or {} for s in client.query_vector(query, origin='cadvisor_coverage')]
         state.update(analyze(series, containers, p['ignore_containers'], p['job'], p['metric']))
         return not state['missing'] and not state['diagnoses'], None
 
@@ -252,6 +266,7 @@ def main():
             ignore_containers=dict(type='list', elements='str', default=[]),
         ),
         default_url='http://127.0.0.1:9090',
+        validate=validate,
     )
     run_guarded(module, run)
 
