@@ -65,7 +65,7 @@ def get_json(docker_host, path, timeout=10.0, max_bytes=DEFAULT_MAX_RESPONSE_BYT
     of body, like the HTTP client of the other services."""
     where = 'Docker at %s%s' % (docker_host, path)
     conn = _connection(docker_host, timeout)
-    resp = None
+    answered = False
     try:
         with Watchdog(time.monotonic() + timeout) as dog:
             try:
@@ -73,14 +73,18 @@ def get_json(docker_host, path, timeout=10.0, max_bytes=DEFAULT_MAX_RESPONSE_BYT
                 watch_socket(conn.sock)
                 conn.request('GET', path, headers={'Accept': 'application/json', 'Host': 'docker'})
                 resp = conn.getresponse()
+                if dog.expired():
+                    # Cut headers end at the end of the stream, like whole ones.
+                    raise DeadlinePassed()
+                answered = True
                 raw = read_bounded(iter(lambda: resp.read(CHUNK_BYTES), b''), max_bytes, dog.deadline, dog.clock)
             except ResponseTooLarge:
                 raise too_large_error(where, max_bytes)
             except (DeadlinePassed, socket.timeout):
-                raise timeout_error(where, timeout, resp is not None)
+                raise timeout_error(where, timeout, answered)
             except (OSError, http.client.HTTPException) as exc:
                 if dog.expired():
-                    raise timeout_error(where, timeout, resp is not None)
+                    raise timeout_error(where, timeout, answered)
                 raise ApiError('Could not reach %s: %s' % (where, describe_os_error(exc)), transient=True)
             # A body that ends at the connection's close looks complete when
             # the watchdog cut it; only the clock can tell.

@@ -73,7 +73,7 @@ class OptionError(ApiError):
 # -- redaction ----------------------------------------------------------------
 
 _USERINFO_RE = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s@]*)@')
-_AUTH_HEADER_RE = re.compile(r'(?i)(authorization["\']?\s*[:=]\s*["\']?)(?:(?:bearer|basic)\s+)?[^\s"\',;]+')
+_AUTH_HEADER_RE = re.compile(r'(?i)(authorization["\']?\s*[:=]\s*["\']?)(?:(?:bearer|basic)\s+)?[^\s"\',;)\]}]+')
 _BEARER_RE = re.compile(r'\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}')
 
 
@@ -590,6 +590,11 @@ class HttpClient:
                                             timeout=self.timeout, stream=True, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 raise self._unreachable(where, exc, dog)
+            if dog.expired():
+                # The watchdog cut the headers short, and the parser took the
+                # end of the stream for their end.
+                resp.close()
+                raise timeout_error(where, self.timeout, answered=False)
             try:
                 status = resp.status_code
                 failing = (status >= 300 and status not in accept_status)
