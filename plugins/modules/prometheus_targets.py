@@ -26,9 +26,9 @@ options:
   jobs:
     description:
       - The jobs that must be scraped. A job is a target's C(job) label after relabelling.
-      - Each element is a job name, or a dict with the keys C(name) (the job name, required) and
+      - 'Each element is a job name, or a dict with the keys C(name) (the job name, required) and
         C(min_healthy) (how many of its targets must be up; default V(1)). V(prometheus) is short for
-        V({name: prometheus}).
+        C({name: prometheus}).'
       - A job without any target fails even with C(min_healthy=0), since a job that is not scraped at all is
         the failure this module exists to catch.
     type: list
