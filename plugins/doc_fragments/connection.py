@@ -12,9 +12,20 @@ class ModuleDocFragment:
 options:
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds each HTTP request may take in all, from connecting to the last byte of the answer. It is a
+        deadline, not only a wait for each byte, so a server that sends its answer one byte at a time is cut
+        off at it. Also the deadline of the Docker engine request of M(coinpilot.monitoring.cadvisor_coverage).
+      - Must be more than V(0).
     type: float
     default: 10.0
+  max_response_bytes:
+    description:
+      - The most bytes of an answer's body that the module reads, after decompression. A longer answer
+        fails the module, with this option named, instead of filling the host's memory.
+      - The default, 32 MiB, holds the answer to any query of a dashboard many times over.
+      - Must be at least V(1).
+    type: int
+    default: 33554432
   validate_certs:
     description:
       - Verify the server's TLS certificate when O(url) uses HTTPS.
@@ -38,7 +49,7 @@ options:
     type: str
   wait_timeout:
     description:
-      - Seconds during which the module polls, with backoff, until its condition holds.
+      - Seconds during which the module polls, with backoff, until its condition holds. Must not be negative.
       - Targets appear only after a scrape interval or two, so a check run right after a deploy
         should wait a little. V(0) checks once.
       - Connection failures and HTTP 5xx answers are retried during this time; HTTP 401, 403 and 404,
@@ -49,6 +60,10 @@ notes:
   - The module is read-only. It never reports a change, and it does the same work in check mode.
   - It runs on the managed host and needs only Python's standard library and C(requests).
   - O(url_username) and O(url_password) go together; neither goes with O(bearer_token).
+  - Every answer's shape is checked before it is used. A body that is not what the API documents (a list
+    where an object belongs, a result that is not a list) fails the module with one line naming the endpoint.
+  - Redirects are not followed; a redirect fails the module, naming where it points, so that O(url) can be set there.
+  - Passwords and tokens are masked in every message and returned value, also where a server echoes them back.
 requirements:
   - requests
 '''
@@ -57,7 +72,9 @@ requirements:
 options:
   url:
     description:
-      - Base URL of Prometheus, without C(/api/v1).
+      - Base URL of Prometheus, without C(/api/v1). It needs the C(http://) or C(https://) scheme and a host.
+      - A user and password written into it (C(https://user:password@host)) are sent as basic authentication
+        and never appear in messages; O(url_username) and O(url_password) take precedence.
     type: str
     default: http://127.0.0.1:9090
 '''
@@ -66,7 +83,9 @@ options:
 options:
   url:
     description:
-      - Base URL of Grafana, without C(/api).
+      - Base URL of Grafana, without C(/api). It needs the C(http://) or C(https://) scheme and a host.
+      - A user and password written into it (C(https://user:password@host)) are sent as basic authentication
+        and never appear in messages; O(url_username) and O(url_password) take precedence.
     type: str
     default: http://127.0.0.1:3000
 '''

@@ -10,7 +10,8 @@ Private to this collection. Endpoints used (Prometheus HTTP API v1):
 /api/v1/labels and /api/v1/label/<name>/values.
 """
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import ApiError, HttpClient
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    ApiError, HttpClient, check_list_of, check_type, preview)
 
 
 class PromQLError(ApiError):
@@ -22,17 +23,52 @@ class PromQLError(ApiError):
         self.error_type = error_type
 
 
+_RESULT_TYPES = ('vector', 'matrix', 'scalar', 'string')
+
+
+def check_sample(sample, where):
+    """A sample is ``[unix time, value]``, the value a string or a number."""
+    ok = isinstance(sample, list) and len(sample) == 2 and isinstance(sample[0], (int, float)) \
+        and not isinstance(sample[0], bool) and isinstance(sample[1], (str, int, float))
+    if not ok:
+        raise ApiError('%s answered a sample that is not [time, value] (%s)' % (where, preview(sample)))
+
+
+def check_query_data(data, where):
+    """The ``data`` of /api/v1/query or /api/v1/query_range, checked down to
+    each sample, so that no caller counts the letters of a string as series."""
+    check_type(data, dict, where, 'data')
+    rtype = data.get('resultType')
+    if rtype not in _RESULT_TYPES:
+        raise ApiError('%s answered a resultType that is not vector, matrix, scalar or string (%s)'
+                       % (where, preview(rtype)))
+    result = data.get('result')
+    if rtype in ('scalar', 'string'):
+        check_sample(result, where)
+        return data
+    for series in check_list_of(result, dict, where, 'a result', 'a series'):
+        check_type(series.get('metric', {}), dict, where, 'a metric')
+        if rtype == 'vector':
+            # A native histogram's sample comes under 'histogram' instead.
+            if 'histogram' not in series:
+                check_sample(series.get('value'), where)
+        else:
+            for sample in check_type(series.get('values', []), list, where, 'series values'):
+                check_sample(sample, where)
+            check_type(series.get('histograms', []), list, where, 'series histograms')
+    return data
+
+
+def check_targets_data(data, where):
+    check_type(data, dict, where, 'data')
+    for target in check_list_of(data.get('activeTargets', []), dict, where, 'activeTargets', 'a target'):
+        check_type(target.get('labels', {}), dict, where, 'target labels')
+    return data
+
+
 class PrometheusClient(HttpClient):
 
-    def __init__(self, base_url, **kwargs):
-        super().__init__('Prometheus', base_url, **kwargs)
-
-    @classmethod
-    def from_module(cls, module, pool_size=10, prefix=''):
-        p = module.params
-        return cls(p['url'], timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
-                   username=p['url_username'], password=p['url_password'], bearer_token=p['bearer_token'],
-                   pool_size=pool_size)
+    SERVICE = 'Prometheus'
 
     def api(self, path, params=None, origin=None):
         """GET an API path and return its ``data``.
@@ -42,51 +78,69 @@ class PrometheusClient(HttpClient):
         came from), make the message.
         """
         status, body = self.get_json(path, params=params, accept_status=(400, 422))
+        where = self.where(path)
         if not isinstance(body, dict) or 'status' not in body:
-            raise ApiError('Prometheus at %s answered HTTP %d with JSON that is not a Prometheus API response'
-                           % (self.endpoint(path), status))
-        if body.get('status') != 'success':
+            raise ApiError('%s answered HTTP %d with JSON that is not a Prometheus API response' % (where, status))
+        if body['status'] == 'error' or status in (400, 422):
             error = body.get('error') or 'unknown error'
             query = (params or {}).get('query') or (params or {}).get('match[]')
             msg = 'Prometheus at %s rejected ' % self.endpoint(path)
             msg += ('the query from %s' % origin) if origin else 'the request'
-            msg += ': %s' % error
+            msg += ': %s' % (error if isinstance(error, str) else preview(error))
             if query:
                 msg += '; query: %s' % query
             raise PromQLError(msg, error, body.get('errorType'))
-        return body.get('data')
+        if body['status'] != 'success':
+            raise ApiError('%s answered a status that is not "success" or "error" (%s)'
+                           % (where, preview(body['status'])))
+        if 'data' not in body:
+            raise ApiError('%s answered "success" without data' % where)
+        return body['data']
 
     def query(self, expr, time_=None, origin=None):
         params = {'query': expr}
         if time_ is not None:
             params['time'] = time_ if isinstance(time_, str) else _ts(time_)
-        return self.api('/api/v1/query', params, origin=origin)
+        return check_query_data(self.api('/api/v1/query', params, origin=origin), self.where('/api/v1/query'))
+
+    def query_vector(self, expr, time_=None, origin=None):
+        """The series of an instant query that must answer a vector."""
+        data = self.query(expr, time_, origin=origin)
+        if data['resultType'] != 'vector':
+            raise ApiError('%s answered a %s result where the query asks for a vector'
+                           % (self.where('/api/v1/query'), data['resultType']))
+        return data['result']
 
     def query_range(self, expr, start, end, step, origin=None):
         params = {'query': expr, 'start': _ts(start), 'end': _ts(end), 'step': _ts(step)}
-        return self.api('/api/v1/query_range', params, origin=origin)
+        data = self.api('/api/v1/query_range', params, origin=origin)
+        return check_query_data(data, self.where('/api/v1/query_range'))
 
     def targets(self, state='active'):
-        return self.api('/api/v1/targets', {'state': state})
+        return check_targets_data(self.api('/api/v1/targets', {'state': state}), self.where('/api/v1/targets'))
+
+    def _list(self, path, params, origin, kind, noun):
+        data = self.api(path, params, origin=origin)
+        return check_list_of([] if data is None else data, kind, self.where(path), 'data', noun)
 
     def series(self, match, start=None, end=None, origin=None):
         params = {'match[]': match}
         _add_range(params, start, end)
-        return self.api('/api/v1/series', params, origin=origin) or []
+        return self._list('/api/v1/series', params, origin, dict, 'a label set')
 
     def label_values(self, label, match=None, start=None, end=None, origin=None):
         params = {}
         if match:
             params['match[]'] = match
         _add_range(params, start, end)
-        return self.api('/api/v1/label/%s/values' % label, params, origin=origin) or []
+        return self._list('/api/v1/label/%s/values' % label, params, origin, str, 'a label value')
 
     def label_names(self, match=None, start=None, end=None, origin=None):
         params = {}
         if match:
             params['match[]'] = match
         _add_range(params, start, end)
-        return self.api('/api/v1/labels', params, origin=origin) or []
+        return self._list('/api/v1/labels', params, origin, str, 'a label name')
 
 
 def _ts(value):

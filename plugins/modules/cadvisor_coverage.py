@@ -128,9 +128,10 @@ evidence:
 
 import re
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import ApiError, new_module, poll, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    ApiError, OptionError, new_module, poll, require_items, run_guarded)
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import get_json, running_containers
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import check_docker_host, get_json, running_containers
 
 _FULL_ID_RE = re.compile(r'(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])')
 
@@ -236,20 +237,19 @@ def describe_evidence(cadvisor, engine):
     return '; '.join(parts)
 
 
-def read_evidence(client, job, docker_host, timeout):
+def read_evidence(client, job, docker_host, timeout, max_bytes):
     """cAdvisor's own version info through Prometheus, and the engine's
     /version. Either may be missing; the diagnosis stands without them."""
     cadvisor, engine = {}, {}
     try:
-        data = client.query('cadvisor_version_info{job="%s"}' % _label_value(job), origin='cadvisor_coverage')
-        results = (data or {}).get('result') or []
-        if results and isinstance(results[0], dict):
+        results = client.query_vector('cadvisor_version_info{job="%s"}' % _label_value(job), origin='cadvisor_coverage')
+        if results:
             labels = results[0].get('metric') or {}
             cadvisor = {k: labels[k] for k in ('cadvisorVersion', 'dockerVersion') if k in labels}
     except ApiError:
         pass
     try:
-        version = get_json(docker_host, '/version', timeout)
+        version = get_json(docker_host, '/version', timeout, max_bytes)
         if isinstance(version, dict):
             engine = {k: str(version[k]) for k in ('Version', 'ApiVersion', 'MinAPIVersion') if k in version}
     except ApiError:
@@ -259,6 +259,19 @@ def read_evidence(client, job, docker_host, timeout):
 
 def _label_value(text):
     return text.replace('\\', '\\\\').replace('"', '\\"')
+
+
+_METRIC_RE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*$')
+
+
+def validate(params):
+    if not params['job'].strip():
+        raise OptionError('job', 'a job name', params['job'])
+    if not _METRIC_RE.match(params['metric']):
+        raise OptionError('metric', 'a Prometheus metric name', params['metric'])
+    if params['containers'] is None:
+        check_docker_host(params['docker_host'])
+    require_items(params, 'ignore_containers', 'a container name')
 
 
 def run(module):
@@ -271,9 +284,9 @@ def run(module):
         if p['containers'] is not None:
             containers = normalize_containers(p['containers'])
         else:
-            containers = normalize_containers(running_containers(p['docker_host'], p['timeout']))
-        data = client.query(query, origin='cadvisor_coverage')
-        series = [s.get('metric') or {} for s in (data or {}).get('result') or []]
+            containers = normalize_containers(running_containers(p['docker_host'], p['timeout'],
+                                                                 p['max_response_bytes']))
+        series = [s.get('metric') or {} for s in client.query_vector(query, origin='cadvisor_coverage')]
         state.update(analyze(series, containers, p['ignore_containers'], p['job'], p['metric']))
         return not state['missing'] and not state['diagnoses'], None
 
@@ -282,7 +295,7 @@ def run(module):
     if not ok:
         evidence = ''
         if 'no_name_labels' in [d['name'] for d in state['diagnoses']]:
-            result['evidence'] = read_evidence(client, p['job'], p['docker_host'], p['timeout'])
+            result['evidence'] = read_evidence(client, p['job'], p['docker_host'], p['timeout'], p['max_response_bytes'])
             evidence = describe_evidence(**result['evidence'])
         parts = ['cAdvisor (job %s) sees %s running containers' % (p['job'], state['coverage']['text'])]
         if state['missing']:
@@ -304,6 +317,7 @@ def main():
             ignore_containers=dict(type='list', elements='str', default=[]),
         ),
         default_url='http://127.0.0.1:9090',
+        validate=validate,
     )
     run_guarded(module, run)
 

@@ -67,7 +67,7 @@ options:
   variables:
     description:
       - Values that override the dashboard's variable selections. A value is a string or a list of
-        strings; C($__all) selects "All".
+        strings (numbers are taken as their text); C($__all) selects "All". A dict or a boolean is refused.
     type: dict
     default: {}
   time_range:
@@ -84,7 +84,7 @@ options:
   max_data_points:
     description:
       - Data points per series when a panel does not set C(maxDataPoints); Grafana uses the panel's width
-        in pixels.
+        in pixels. At least V(1).
     type: int
     default: 1000
   required_panels:
@@ -107,7 +107,7 @@ options:
     default: false
   concurrency:
     description:
-      - How many queries run at the same time.
+      - How many queries run at the same time. At least V(1).
     type: int
     default: 8
 '''
@@ -179,12 +179,11 @@ failed_panels:
 '''
 
 import json
-from urllib.parse import quote
-
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    ApiError, HttpClient, new_module, poll, run_guarded)
+    ApiError, OptionError, new_module, poll, require_at_least, require_items, require_url, run_guarded)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._grafana import GrafanaClient, uid_path
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._dashboard import DashboardChecker, unwrap_dashboard
 from ansible_collections.coinpilot.monitoring.plugins.module_utils import _promql as pq
@@ -193,11 +192,7 @@ from ansible_collections.coinpilot.monitoring.plugins.module_utils import _promq
 def load_dashboard(module, grafana):
     p = module.params
     if p['uid']:
-        status, body = grafana.get_json('/api/dashboards/uid/%s' % quote(p['uid'], safe=''))
-        if not isinstance(body, dict) or not isinstance(body.get('dashboard'), dict):
-            raise ApiError('Grafana at %s answered without a dashboard model' % grafana.endpoint(
-                '/api/dashboards/uid/%s' % p['uid']))
-        return body['dashboard']
+        return grafana.dashboard(p['uid'], required=True)[0]
     if p['path']:
         try:
             with open(p['path'], 'r', encoding='utf-8') as handle:
@@ -222,19 +217,18 @@ def library_fetcher(grafana):
 
     def fetch(uid):
         if uid not in cache:
-            path = '/api/library-elements/%s' % quote(uid, safe='')
             # An unreachable Grafana must not hide the panels that can be
             # checked: the library panel is reported as skipped, with why.
             try:
-                status, body = grafana.get_json(path, accept_status=(404,))
+                model = grafana.library_element(uid)
             except ApiError as exc:
                 cache[uid] = (None, exc.message)
                 return cache[uid]
-            model = ((body or {}).get('result') or {}).get('model') if status == 200 else None
-            if isinstance(model, dict):
-                cache[uid] = (model, None)
+            if model is None:
+                cache[uid] = (None, 'Grafana at %s has no library element with this uid'
+                              % grafana.endpoint(uid_path('/api/library-elements/', uid)))
             else:
-                cache[uid] = (None, 'Grafana at %s has no library element with this uid' % grafana.endpoint(path))
+                cache[uid] = (model, None)
         return cache[uid]
     return fetch
 
@@ -269,17 +263,39 @@ def evaluate(reports, required, ignored):
     return kept, failed, missing
 
 
+def _override(name, value):
+    """A variable override as the checker takes it: a string or a list of strings."""
+    def text(item):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise OptionError('variables.%s' % name, 'a string or a list of strings', value)
+        return item if isinstance(item, str) else ('%g' % item if isinstance(item, float) else str(item))
+    if isinstance(value, list):
+        return [text(item) for item in value]
+    return text(value)
+
+
+def validate(params):
+    require_url(params, 'grafana_url')
+    require_at_least(params, 'concurrency', 1)
+    require_at_least(params, 'max_data_points', 1)
+    params['variables'] = {name: _override(name, value) for name, value in params['variables'].items()}
+    for name, required in (('scrape_interval', True), ('time_range', False)):
+        try:
+            seconds = pq.parse_duration(params[name])
+        except ValueError:
+            seconds = -1
+        if (seconds is None and required) or (seconds is not None and seconds <= 0):
+            raise OptionError(name, 'a duration longer than 0, such as 15s, 5m or 1h', params[name])
+    require_items(params, 'required_panels', 'a panel title or id')
+    require_items(params, 'ignore_panels', 'a panel title or id')
+
+
 def run(module):
     p = module.params
-    try:
-        scrape_s = pq.parse_duration(p['scrape_interval'])
-        range_s = pq.parse_duration(p['time_range']) if p['time_range'] else None
-    except ValueError as exc:
-        module.fail_json(msg='Option scrape_interval or time_range: %s' % exc)
-    if p['concurrency'] < 1:
-        module.fail_json(msg='Option concurrency must be at least 1, got %d' % p['concurrency'])
+    scrape_s = pq.parse_duration(p['scrape_interval'])
+    range_s = pq.parse_duration(p['time_range']) if p['time_range'] else None
     prometheus = PrometheusClient.from_module(module, pool_size=p['concurrency'])
-    grafana = HttpClient.from_module('Grafana', module, pool_size=2, prefix='grafana_')
+    grafana = GrafanaClient.from_module(module, pool_size=2, prefix='grafana_')
     dashboard = load_dashboard(module, grafana)
     checker = DashboardChecker(prometheus, dashboard, range_s=range_s, scrape_interval_s=scrape_s,
                                max_data_points=p['max_data_points'], overrides=p['variables'],
@@ -342,6 +358,7 @@ def main():
                             ('grafana_password', 'grafana_token')],
         required_together=[('grafana_username', 'grafana_password')],
         required_one_of=[('dashboard', 'path', 'uid')],
+        validate=validate,
     )
     run_guarded(module, run)
 

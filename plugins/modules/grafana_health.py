@@ -90,15 +90,13 @@ problems:
   elements: str
 '''
 
-from urllib.parse import quote
-
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    HttpClient, new_module, poll, run_guarded)
+    new_module, poll, require_items, run_guarded)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._grafana import GrafanaClient, uid_path
 
 
 def check_health(client):
-    status, body = client.get_json('/api/health', accept_status=(503,))
-    body = body if isinstance(body, dict) else {}
+    status, body = client.health()
     problems = []
     if body.get('database') != 'ok':
         problems.append('Grafana at %s reports database %s (HTTP %d): check the database settings and the Grafana log'
@@ -107,41 +105,43 @@ def check_health(client):
 
 
 def check_datasource(client, uid):
-    path = '/api/datasources/uid/%s' % quote(uid, safe='')
-    status, body = client.get_json(path, accept_status=(404,))
-    entry = {'uid': uid, 'found': status != 404}
-    if status == 404:
+    path = uid_path('/api/datasources/uid/', uid)
+    body = client.datasource(uid)
+    entry = {'uid': uid, 'found': body is not None}
+    if body is None:
         return entry, ['datasource %s: not found at %s (is it provisioned, with this uid?)'
                        % (uid, client.endpoint(path))]
     entry.update(name=body.get('name'), type=body.get('type'))
-    hpath = path + '/health'
-    status, body = client.get_json(hpath, accept_status=(400, 500, 502, 503))
-    body = body if isinstance(body, dict) else {}
+    status, body = client.datasource_health(uid)
     entry.update(status=body.get('status') or 'UNKNOWN', message=body.get('message') or '')
     if entry['status'] != 'OK':
-        return entry, ['datasource %s (%s): health check at %s says %s (HTTP %d): %s'
-                       % (uid, entry['name'], client.endpoint(hpath), entry['status'], status,
+        return entry, ['datasource %s (%s): health check at %s/health says %s (HTTP %d): %s'
+                       % (uid, entry['name'], client.endpoint(path), entry['status'], status,
                           entry['message'] or 'no message')]
     return entry, []
 
 
 def check_dashboard(client, uid, require_provisioned):
-    path = '/api/dashboards/uid/%s' % quote(uid, safe='')
-    status, body = client.get_json(path, accept_status=(404,))
-    entry = {'uid': uid, 'found': status != 404}
-    if status == 404:
-        return entry, ['dashboard %s: not found at %s' % (uid, client.endpoint(path))]
-    meta = body.get('meta') or {}
-    entry.update(title=(body.get('dashboard') or {}).get('title'), provisioned=bool(meta.get('provisioned')))
+    found = client.dashboard(uid)
+    entry = {'uid': uid, 'found': found is not None}
+    if found is None:
+        return entry, ['dashboard %s: not found at %s' % (uid, client.endpoint(uid_path('/api/dashboards/uid/', uid)))]
+    model, meta = found
+    entry.update(title=model.get('title'), provisioned=bool(meta.get('provisioned')))
     if require_provisioned and not entry['provisioned']:
         return entry, ['dashboard %s (%s): exists but is not provisioned (meta.provisioned is false): it was '
                        'created or saved by hand; check the dashboard provider configuration' % (uid, entry['title'])]
     return entry, []
 
 
+def validate(params):
+    require_items(params, 'datasources', 'a datasource uid')
+    require_items(params, 'dashboards', 'a dashboard uid')
+
+
 def run(module):
     p = module.params
-    client = HttpClient.from_module('Grafana', module, pool_size=2)
+    client = GrafanaClient.from_module(module, pool_size=2)
     state = {}
 
     def check():
@@ -173,6 +173,7 @@ def main():
             require_provisioned=dict(type='bool', default=False),
         ),
         default_url='http://127.0.0.1:3000',
+        validate=validate,
     )
     run_guarded(module, run)
 

@@ -40,7 +40,7 @@ options:
     default: non_empty
   min_series:
     description:
-      - The least number of series, with O(expect=min_series).
+      - The least number of series, with O(expect=min_series). At least V(1).
     type: int
   min_value:
     description:
@@ -48,8 +48,21 @@ options:
     type: float
   max_value:
     description:
-      - Upper bound (inclusive) for every value, with O(expect=in_range).
+      - Upper bound (inclusive) for every value, with O(expect=in_range). Not below O(min_value).
     type: float
+  by_label:
+    description:
+      - A label whose values the result must cover, for example V(job) when the query is answered per job.
+      - With O(expected_values), the module fails unless each of those values has at least one series with
+        this label set to it, and names the values that have none in the message and in RV(missing).
+        This catches what a range check alone cannot, a job with no series at all.
+      - O(expect) still applies; O(expect=empty) cannot go with it.
+    type: str
+  expected_values:
+    description:
+      - The values of O(by_label) that must each have a series.
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''
@@ -64,6 +77,14 @@ EXAMPLES = r'''
   coinpilot.monitoring.prometheus_query:
     query: ALERTS{alertstate="firing"}
     expect: empty
+
+- name: Every expected job was up for the whole hour, and none is without a series
+  coinpilot.monitoring.prometheus_query:
+    query: avg by (job) (avg_over_time(up[1h]))
+    expect: in_range
+    min_value: 1
+    by_label: job
+    expected_values: [prometheus, node-exporter, cadvisor]
 
 - name: cAdvisor exports at least four containers
   coinpilot.monitoring.prometheus_query:
@@ -97,11 +118,19 @@ series_count:
   returned: when Prometheus answered
   type: int
   sample: 1
+missing:
+  description: The values of O(expected_values) that no series has in its O(by_label) label; empty without O(by_label).
+  returned: when Prometheus answered
+  type: list
+  elements: str
+  sample: [cadvisor]
 '''
 
 import math
+import re
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, poll, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    OptionError, new_module, poll, require_items, run_guarded)
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
 
 
@@ -153,21 +182,52 @@ def assess(series, expect, min_series=None, min_value=None, max_value=None):
     return None
 
 
+def missing_values(series, label, expected):
+    """The ``expected`` values of ``label`` that no series carries, in order."""
+    present = {str((s.get('metric') or {}).get(label)) for s in series if label in (s.get('metric') or {})}
+    return [v for v in expected if v not in present]
+
+
+_LABEL_RE = re.compile(r'^[a-zA-Z_][a-zA-Z0-9_]*$')
+
+
+def validate(params):
+    if params['min_series'] is not None and params['min_series'] < 1:
+        raise OptionError('min_series', 'at least 1', params['min_series'])
+    low, high = params['min_value'], params['max_value']
+    if low is not None and high is not None and low > high:
+        raise OptionError('min_value', 'at most max_value (%g)' % high, low)
+    if params['by_label'] is not None:
+        if not _LABEL_RE.match(params['by_label']):
+            raise OptionError('by_label', 'a Prometheus label name', params['by_label'])
+        if params['expect'] == 'empty':
+            raise OptionError('expect', 'other than empty with by_label', params['expect'])
+        require_items(params, 'expected_values', 'a label value')
+
+
 def run(module):
     p = module.params
     client = PrometheusClient.from_module(module, pool_size=2)
-    state = {}
+    state = {'missing': []}
 
     def check():
         data = client.query(p['query'], p['time'], origin="option 'query'")
         rtype, series = normalize_result(data)
         state.update(result_type=rtype, result=series, series_count=len(series))
-        state['problem'] = assess(series, p['expect'], p['min_series'], p['min_value'], p['max_value'])
-        return state['problem'] is None, None
+        problems = []
+        if p['by_label']:
+            state['missing'] = missing_values(series, p['by_label'], p['expected_values'])
+            if state['missing']:
+                problems.append('no series for %s' % ', '.join('%s="%s"' % (p['by_label'], v) for v in state['missing']))
+        problem = assess(series, p['expect'], p['min_series'], p['min_value'], p['max_value'])
+        if problem:
+            problems.append(problem)
+        state['problem'] = '; '.join(problems)
+        return not problems, None
 
     ok, dummy = poll(check, p['wait_timeout'])
     result = dict(changed=False, query=p['query'], result_type=state['result_type'], result=state['result'],
-                  series_count=state['series_count'])
+                  series_count=state['series_count'], missing=state['missing'])
     if not ok:
         module.fail_json(msg='Query %s on Prometheus at %s: %s' % (p['query'], client.base_url, state['problem']),
                          **result)
@@ -183,10 +243,14 @@ def main():
             min_series=dict(type='int'),
             min_value=dict(type='float'),
             max_value=dict(type='float'),
+            by_label=dict(type='str'),
+            expected_values=dict(type='list', elements='str'),
         ),
         default_url='http://127.0.0.1:9090',
         required_if=[('expect', 'min_series', ['min_series']),
                      ('expect', 'in_range', ['min_value', 'max_value'], True)],
+        required_together=[('by_label', 'expected_values')],
+        validate=validate,
     )
     run_guarded(module, run)
 

@@ -25,24 +25,15 @@ extends_documentation_fragment:
 options:
   jobs:
     description:
-      - The jobs that must be scraped. Each needs at least O(jobs[].min_healthy) targets whose health is C(up).
-      - A job is a target's C(job) label after relabelling.
+      - The jobs that must be scraped. A job is a target's C(job) label after relabelling.
+      - 'Each element is a job name, or a dict with the keys C(name) (the job name, required) and
+        C(min_healthy) (how many of its targets must be up; default V(1)). V(prometheus) is short for
+        C({name: prometheus}).'
+      - A job without any target fails even with C(min_healthy=0), since a job that is not scraped at all is
+        the failure this module exists to catch.
     type: list
-    elements: dict
+    elements: raw
     default: []
-    suboptions:
-      name:
-        description:
-          - The job name.
-        type: str
-        required: true
-      min_healthy:
-        description:
-          - How many targets of this job must be up.
-          - A job without any target fails even with V(0), since a job that is not scraped at all is the
-            failure this module exists to catch.
-        type: int
-        default: 1
   fail_on_down:
     description:
       - Also fail when any target that is not part of O(jobs) is down.
@@ -59,9 +50,9 @@ EXAMPLES = r'''
 - name: Prometheus scrapes the stack
   coinpilot.monitoring.prometheus_targets:
     jobs:
-      - name: prometheus
-      - name: node-exporter
-      - name: cadvisor
+      - prometheus
+      - node-exporter
+      - cadvisor
       - name: coinpilot-core
         min_healthy: 2
     check_reload: true
@@ -113,8 +104,47 @@ config_reload_successful:
   type: bool
 '''
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, poll, run_guarded
+from ansible.module_utils.common.validation import check_type_int
+
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
+    OptionError, new_module, poll, run_guarded)
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
+
+_JOB_KEYS = ('name', 'min_healthy')
+
+
+def normalize_jobs(jobs):
+    """``[{'name', 'min_healthy'}]`` from the elements of option jobs, each a
+    job name or a dict; raises OptionError naming the bad element."""
+    out = []
+    for index, item in enumerate(jobs or []):
+        where = 'jobs[%d]' % index
+        if isinstance(item, str):
+            item = {'name': item}
+        if not isinstance(item, dict):
+            raise OptionError(where, 'a job name or a dict with name and min_healthy', item)
+        if set(item) - set(_JOB_KEYS):
+            raise OptionError(where, 'a dict with only the keys name and min_healthy', item)
+        name = item.get('name')
+        if not isinstance(name, str) or not name.strip():
+            raise OptionError(where + '.name', 'a job name', name)
+        if any(job['name'] == name for job in out):
+            raise OptionError(where + '.name', 'a job not listed before', name)
+        need = item.get('min_healthy', 1)
+        try:
+            if isinstance(need, bool):
+                raise TypeError()
+            need = check_type_int(need)
+        except TypeError:
+            raise OptionError(where + '.min_healthy', 'a whole number', need)
+        if need < 0:
+            raise OptionError(where + '.min_healthy', 'at least 0', need)
+        out.append({'name': name, 'min_healthy': need})
+    return out
+
+
+def validate(params):
+    params['jobs'] = normalize_jobs(params['jobs'])
 
 
 def summarize_targets(active):
@@ -170,20 +200,26 @@ def _describe_unhealthy(targets, job):
     return '; '.join(parts)
 
 
+def _as_float(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def run(module):
     client = PrometheusClient.from_module(module, pool_size=2)
     params = module.params
     state = {}
 
     def check():
-        data = client.targets()
-        targets = summarize_targets((data or {}).get('activeTargets'))
+        targets = summarize_targets(client.targets().get('activeTargets'))
         jobs, problems = evaluate(targets, params['jobs'], params['fail_on_down'])
         state.update(targets=targets, jobs=jobs, problems=problems)
         if params['check_reload']:
-            result = client.query('prometheus_config_last_reload_successful', origin='check_reload')
-            values = [s.get('value', [0, '0'])[1] for s in (result or {}).get('result') or []]
-            ok = bool(values) and all(float(v) == 1 for v in values)
+            series = client.query_vector('prometheus_config_last_reload_successful', origin='check_reload')
+            values = [str(s.get('value', [0, '0'])[1]) for s in series]
+            ok = bool(values) and all(_as_float(v) == 1 for v in values)
             state['config_reload_successful'] = ok
             if not ok:
                 problems.append('prometheus_config_last_reload_successful is %s, not 1: the last configuration '
@@ -203,14 +239,12 @@ def run(module):
 def main():
     module = new_module(
         dict(
-            jobs=dict(type='list', elements='dict', default=[], options=dict(
-                name=dict(type='str', required=True),
-                min_healthy=dict(type='int', default=1),
-            )),
+            jobs=dict(type='list', elements='raw', default=[]),
             fail_on_down=dict(type='bool', default=False),
             check_reload=dict(type='bool', default=False),
         ),
         default_url='http://127.0.0.1:9090',
+        validate=validate,
     )
     run_guarded(module, run)
 

@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 """Local HTTP stand-ins for the services this machine does not run.
 
-* ``misbehave``: answers with 401/403/404/500/503, a body that is not JSON, or
-  too slowly, to test the modules' error path.
+* ``misbehave``: answers with 401/403/404/500/503, a body that is not JSON or
+  of the wrong shape, a redirect, too slowly, one byte at a time (headers or
+  body), without end, or echoing the credentials it got, to test the modules'
+  error path.
 * ``grafana``: Grafana's HTTP API for the endpoints grafana_health and
   grafana_dashboard_data use, with the response shapes of Grafana's HTTP API
   documentation (health, datasources by uid and their health check,
@@ -11,6 +13,7 @@
   socket, in the Engine API's documented shape.
 """
 
+import base64
 import json
 import os
 import socketserver
@@ -29,7 +32,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         for prefix, func in self.server.routes:
             if self.path.startswith(prefix):
-                status, ctype, body = func(self, self.path[len(prefix):])
+                answer = func(self, self.path[len(prefix):])
+                if answer is None:  # the route wrote its own answer
+                    return
+                status, ctype, body = answer
                 break
         else:
             status, ctype, body = 404, 'text/plain', 'no route'
@@ -67,6 +73,90 @@ class StandIn:
 
 # -- misbehaving server -------------------------------------------------------
 
+def _write(handler, data):
+    """Write raw bytes; False once the client has gone."""
+    try:
+        handler.wfile.write(data)
+        handler.wfile.flush()
+        return True
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        return False
+
+
+def endless(handler, rest):
+    """A JSON answer whose result never ends, sent as fast as the client reads."""
+    handler.close_connection = True
+    if not _write(handler, b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n'
+                  b'{"status": "success", "data": {"resultType": "vector", "result": ['):
+        return None
+    chunk = b'{"metric": {}, "value": [1, "1"]}, ' * 2048
+    while _write(handler, chunk):
+        pass
+    return None
+
+
+def huge_declared(handler, rest):
+    """An answer that announces 10 GiB before its first byte."""
+    handler.close_connection = True
+    _write(handler, b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n'
+           b'{"status": ')
+    time.sleep(1)
+    return None
+
+
+def drip(handler, rest, interval=2.0):
+    """Headers at once, then the body one byte every ``interval`` seconds."""
+    handler.close_connection = True
+    body = json.dumps({'status': 'success', 'data': {'resultType': 'vector', 'result': []}}).encode('utf-8')
+    if not _write(handler, b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n'
+                  % len(body)):
+        return None
+    for index in range(len(body)):
+        if not _write(handler, body[index:index + 1]):
+            break
+        time.sleep(interval)
+    return None
+
+
+def drip_headers(handler, rest, interval=0.3):
+    """A status line, then one byte of a header that never ends every ``interval`` seconds."""
+    handler.close_connection = True
+    if _write(handler, b'HTTP/1.1 200 OK\r\nX-Drip: '):
+        while _write(handler, b'a'):
+            time.sleep(interval)
+    return None
+
+
+def echo_credentials(handler, rest):
+    """A 401 that repeats what the client sent, as a careless proxy does."""
+    header = handler.headers.get('Authorization') or ''
+    said = ''
+    if header.startswith('Basic '):
+        said = base64.b64decode(header[6:]).decode('utf-8', 'replace')
+    return 401, 'text/plain', 'Unauthorized: rejected %s (Authorization: %s)\n' % (said, header)
+
+
+def _api(data):
+    return {'status': 'success', 'data': data}
+
+
+# Prometheus and Grafana answers of the wrong shape, by route.
+SHAPES = {
+    '/oops': _api({'resultType': 'vector', 'result': 'oops'}),
+    '/nodata': {'status': 'success'},
+    '/okstatus': {'status': 'ok', 'data': {}},
+    '/table': _api({'resultType': 'table', 'result': []}),
+    '/badsample': _api({'resultType': 'vector', 'result': [{'metric': {}, 'value': '1'}]}),
+    '/badmetric': _api({'resultType': 'vector', 'result': [{'metric': 'up', 'value': [1, '1']}]}),
+    '/listdata': _api([1, 2]),
+    '/scalar': _api({'resultType': 'scalar', 'result': [1, '4']}),
+    '/targetsnotlist': _api({'activeTargets': 'x'}),
+    '/targetnotobject': _api({'activeTargets': [5]}),
+    '/list': ['not', 'an', 'object'],
+    '/dashlist': {'dashboard': [], 'meta': {}},
+}
+
+
 def misbehave_routes():
     def status(code, body, ctype='application/json'):
         return lambda handler, rest: (code, ctype, body)
@@ -75,16 +165,34 @@ def misbehave_routes():
         time.sleep(3)
         return 200, 'application/json', {'status': 'success', 'data': {'activeTargets': []}}
 
-    return [
+    def redirect(handler, rest):
+        handler.send_response(302)
+        handler.send_header('Location', 'http://ops:s3cr3t-pw@elsewhere.invalid/api/v1/query')
+        handler.send_header('Content-Length', '0')
+        handler.end_headers()
+        return None
+
+    html500 = ('<html><head><title>500 Internal Server Error</title><style>body {color: red}</style></head>'
+               '<body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>')
+    routes = [
         ('/status401', status(401, 'Unauthorized\n', 'text/plain')),
         ('/status403', status(403, {'message': 'Permissions needed: datasources:read'})),
         ('/status404', status(404, '404 page not found\n', 'text/plain')),
         ('/status500', status(500, 'runtime error: invalid memory address\n', 'text/plain')),
         ('/status503', status(503, 'Service Unavailable', 'text/plain')),
+        ('/html500', status(500, html500, 'text/html')),
         ('/notjson', status(200, '<html><body>Login</body></html>', 'text/html')),
         ('/wrongjson', status(200, ['not', 'an', 'api', 'answer'])),
         ('/slow', slow),
+        ('/endless', endless),
+        ('/huge', huge_declared),
+        ('/dripheaders', drip_headers),
+        ('/drip', drip),
+        ('/echo401', echo_credentials),
+        ('/redirect', redirect),
     ]
+    routes += [(prefix, status(200, body)) for prefix, body in SHAPES.items()]
+    return routes
 
 
 # -- Grafana ------------------------------------------------------------------
@@ -174,13 +282,16 @@ class _UnixHandler(Handler):
 
 
 class DockerSocket:
+    """``containers_json`` is the answer, or ``answer(handler, rest)`` a
+    route function of the misbehaving server."""
 
-    def __init__(self, path, containers_json):
+    def __init__(self, path, containers_json, answer=None):
         self.path = path
         if os.path.exists(path):
             os.unlink(path)
         self.server = _UnixServer(path, _UnixHandler)
-        self.server.routes = [('/containers/json', lambda h, rest: (200, 'application/json', containers_json))]
+        answer = answer or (lambda h, rest: (200, 'application/json', containers_json))
+        self.server.routes = [('/containers/json', answer)]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

@@ -82,3 +82,27 @@ def test_required_if(stack, run_module):
     result = run_module('prometheus_query', {'url': stack['url'], 'query': 'up', 'expect': 'min_series'})
     assert result['failed'] is True
     assert 'min_series' in result['msg']
+
+
+def test_one_series_per_expected_job(stack, run_module):
+    args = {'url': stack['url'], 'query': 'count by (job) (up)', 'by_label': 'job',
+            'expected_values': ['prometheus', 'node-exporter']}
+    result = run_module('prometheus_query', args)
+    assert result['failed'] is False, result['msg']
+    assert result['missing'] == []
+
+
+def test_jobs_without_series_are_named(stack, run_module):
+    result = run_module('prometheus_query', {
+        'url': stack['url'], 'query': 'avg by (job) (up{job=~"prometheus|node-exporter"})', 'expect': 'in_range',
+        'min_value': 1, 'by_label': 'job', 'expected_values': ['prometheus', 'coinpilot-core', 'node-exporter', 'x']})
+    assert result['failed'] is True
+    assert result['missing'] == ['coinpilot-core', 'x']
+    assert result['msg'] == ('Query avg by (job) (up{job=~"prometheus|node-exporter"}) on Prometheus at %s: '
+                             'no series for job="coinpilot-core", job="x"' % stack['url'])
+
+
+def test_missing_is_empty_without_by_label(stack, run_module):
+    result = run_module('prometheus_query', {'url': stack['url'], 'query': 'up'})
+    assert result['failed'] is False
+    assert result['missing'] == []

@@ -93,3 +93,21 @@ def test_wait_timeout_polls_then_reports(stack, run_module):
     assert result['failed'] is True
     assert 2 <= elapsed < 6
     assert 'job nope: no targets' in result['msg']
+
+
+def test_job_names_as_shorthand(stack, run_module):
+    short = run_module('prometheus_targets', {'url': stack['url'], 'jobs': ['prometheus', 'node-exporter']})
+    long = run_module('prometheus_targets', {'url': stack['url'],
+                                             'jobs': [{'name': 'prometheus'}, {'name': 'node-exporter'}]})
+    assert short['failed'] is long['failed'] is False
+    assert short['jobs'] == long['jobs']
+    assert short['jobs']['prometheus']['min_healthy'] == 1
+
+
+def test_shorthand_and_dicts_mixed(stack, run_module):
+    result = run_module('prometheus_targets', {'url': stack['url'],
+                                               'jobs': ['prometheus', {'name': 'ghost', 'min_healthy': 1}]})
+    assert result['failed'] is True
+    assert result['jobs']['prometheus']['up'] == 1
+    assert result['problems'][0].startswith('job ghost: 0 of 1 targets up, 1 required; 127.0.0.1:%d is '
+                                            % stack['ghost_port'])

@@ -101,3 +101,36 @@ def test_cadvisor_analysis(labels, seen, diagnoses):
     assert [d['name'] for d in result['diagnoses']] == diagnoses
     assert result['coverage'] == {'seen': len(seen), 'running': 2, 'text': '%d/2' % len(seen)}
     assert [m['name'] for m in result['missing']] == [c['name'] for c in RUNNING if c['name'] not in seen]
+
+
+@pytest.mark.parametrize('jobs, normalized', [
+    (['prometheus'], [{'name': 'prometheus', 'min_healthy': 1}]),
+    (['a', {'name': 'b', 'min_healthy': 2}], [{'name': 'a', 'min_healthy': 1}, {'name': 'b', 'min_healthy': 2}]),
+    ([{'name': 'c', 'min_healthy': '3'}], [{'name': 'c', 'min_healthy': 3}]),
+    ([{'name': 'd', 'min_healthy': 0}], [{'name': 'd', 'min_healthy': 0}]),
+    ([], []),
+])
+def test_normalize_jobs(jobs, normalized):
+    assert pt.normalize_jobs(jobs) == normalized
+
+
+@pytest.mark.parametrize('jobs, message', [
+    ([['a']], 'Option jobs[0] must be a job name or a dict with name and min_healthy, got ["a"]'),
+    (['', 'b'], 'Option jobs[0].name must be a job name, got ""'),
+    ([{'name': 'a', 'min_healthy': True}], 'Option jobs[0].min_healthy must be a whole number, got true'),
+    ([{'name': 'a', 'min_healthy': 1.5}], 'Option jobs[0].min_healthy must be a whole number, got 1.5'),
+])
+def test_normalize_jobs_refuses(jobs, message):
+    with pytest.raises(pt.OptionError) as err:
+        pt.normalize_jobs(jobs)
+    assert err.value.message == message
+
+
+@pytest.mark.parametrize('result, expected, missing', [
+    ([{'metric': {'job': 'a'}}, {'metric': {'job': 'b'}}], ['a', 'b'], []),
+    ([{'metric': {'job': 'a'}}], ['b', 'a', 'c'], ['b', 'c']),
+    ([{'metric': {}}], ['a'], ['a']),
+    ([], [], []),
+])
+def test_missing_values(result, expected, missing):
+    assert pq_mod.missing_values(result, 'job', expected) == missing
