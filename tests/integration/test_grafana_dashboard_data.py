@@ -151,7 +151,7 @@ def test_broken_dashboard_names_each_panel(stack, run_module):
         "panel 'Orders per second' (id 2) has no data: query A sent: "
         "sum(rate(coinpilot_orders_total{job=\"node-exporter\"}[4s])) | "
         "panel 'Typo in PromQL' (id 3) failed: Prometheus at %s/api/v1/query_range rejected the query from "
-        "panel 'Typo in PromQL' (id 3), query A: 1:58: parse error: unclosed left "
+        "panel 'Typo in PromQL' (id 3), query A: invalid parameter \"query\": 1:58: parse error: unclosed left "
         "parenthesis; query: sum(rate(node_cpu_seconds_total{job=\"node-exporter\"}[5m])" % (url, url))
 
 
