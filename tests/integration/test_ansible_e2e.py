@@ -85,3 +85,37 @@ def test_playbook_in_check_mode_changes_nothing(stack, stack_containers, tmp_pat
         stats = out['stats']['localhost']
         assert proc.returncode == 0, json.dumps(out['plays'][0]['tasks'], indent=1)[:3000]
         assert (stats['ok'], stats['changed'], stats['failures']) == (4, 0, 0)
+
+
+def _cadvisor_preflight(tmp_path, version):
+    """The cadvisor role's preflight on this machine, against its own engine."""
+    playbook = tmp_path / ('preflight-%s.yml' % version)
+    playbook.write_text(json.dumps([{
+        'name': 'Preflight', 'hosts': 'localhost', 'gather_facts': False,
+        'tasks': [{'name': 'cAdvisor preflight', 'ansible.builtin.include_role': {
+            'name': 'coinpilot.monitoring.cadvisor', 'tasks_from': 'preflight'},
+            'vars': {'cadvisor_version': version, 'cadvisor_devices': []}}]}]))
+    proc, out = ansible('ansible-playbook', str(playbook))
+    failed = [h for t in out['plays'][0]['tasks'] for h in t['hosts'].values() if h.get('failed')]
+    return proc, (failed[0].get('msg', '') if failed else '')
+
+
+def test_cadvisor_preflight_on_an_engine_older_than_api_1_44(tmp_path):
+    """This machine's engine is Debian 12's Docker 20.10 (API 1.41): the
+    releases whose client needs API 1.44 are refused in one line, and an
+    older one gets past the compatibility rules."""
+    engine = json.loads(subprocess.run(['docker', 'version', '--format', '{{json .Server}}'], capture_output=True,
+                                       text=True, check=True).stdout)
+    if tuple(int(x) for x in engine['ApiVersion'].split('.')) >= (1, 44):
+        pytest.fail('this test needs an engine older than API 1.44; this one speaks %s' % engine['ApiVersion'])
+    proc, msg = _cadvisor_preflight(tmp_path, 'v0.55.0')
+    assert proc.returncode != 0
+    assert msg == ('cAdvisor v0.55.0 needs Docker API 1.44 or newer (its Docker client dropped older versions), but '
+                   'this engine (Docker %s) speaks API %s at most, so cAdvisor would see no container names; use '
+                   'cAdvisor v0.57.0 or later, which talks to API 1.40 and newer.'
+                   % (engine['Version'], engine['ApiVersion']))
+    proc, msg = _cadvisor_preflight(tmp_path, 'v0.54.0')
+    # Past every compatibility rule; only the host paths a VM has are missing here.
+    assert 'needs Docker API' not in msg and 'asks the Docker engine' not in msg
+    assert proc.returncode == 0 or msg.endswith("cAdvisor's upstream mount set needs them. Fix cadvisor_devices or "
+                                                "cadvisor_docker_root_dir if the host keeps them elsewhere.")
