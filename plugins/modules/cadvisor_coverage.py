@@ -22,7 +22,7 @@ description:
     holds no cAdvisor series for the job), C(root_cgroup_only) (only C(id="/") is exported) and
     C(no_name_labels) (container series exist but without C(name)/C(image) labels: cAdvisor''s Docker
     factory failed, typically a Docker API version mismatch).'
-  - For C(no_name_labels) it also names what the live system says: cAdvisor's own
+  - For C(no_name_labels) it also names what the live system says, cAdvisor's own
     C(cadvisor_version_info) (its C(dockerVersion) is C(Unknown) when its Docker client is not connected)
     and the engine's C(GET /version) at O(docker_host) (C(ApiVersion), C(MinAPIVersion)).
 author:
