@@ -126,8 +126,8 @@ def stack(tmp_path_factory):
     images = _images()
     containers = Containers()
     try:
-        ports = {job: free_port() for job in ('prometheus', 'node-exporter', 'victim', 'ghost', 'cadvisor',
-                                               'cadvisor-rootonly', 'cadvisor-noname')}
+        jobs = ('prometheus', 'node-exporter', 'victim', 'ghost', 'cadvisor', 'cadvisor-rootonly', 'cadvisor-noname')
+        ports = {job: free_port() for job in jobs}
         node_port, victim_port, ghost_port, prom_port = (
             ports['node-exporter'], ports['victim'], ports['ghost'], ports['prometheus'])
         node = containers.run('node', images['RIG_IMAGE_NODE_EXPORTER'],
