@@ -14,7 +14,9 @@ description:
   - The running containers come from O(containers) (for example the C(containers) result of
     M(community.docker.docker_host_info) with C(containers=true)), or else straight from the Docker
     Engine API at O(docker_host) (C(GET /containers/json)).
-  - cAdvisor's series are read with one instant query, C(count by (id, name, image) (<metric>{job="<job>"})).
+  - cAdvisor's series are read with one instant query,
+    C(count by (id, name, image) (timestamp(<metric>{job="<job>"}) > time() - <max_age>)): only series with a
+    sample from the last O(max_age) seconds count.
     A container counts as seen when its full id appears in a series' C(id) label
     (C(/docker/<id>) under the cgroupfs driver, C(/system.slice/docker-<id>.scope) under systemd) or its
     name in a C(name) label.
@@ -54,6 +56,16 @@ options:
       - The Docker engine to ask for running containers when O(containers) is not given.
     type: str
     default: unix:///var/run/docker.sock
+  max_age:
+    description:
+      - Seconds within which a series must have a sample to count.
+      - cAdvisor stamps its samples itself. After Prometheus restarts (an engine upgrade restarts every
+        container), the series of a container that vanished or lost its name stay queryable for the 5-minute
+        lookback, since no staleness marker is written for them; the newest sample's age tells them apart.
+      - cAdvisor's dynamic housekeeping lets an idle container's sample age up to C(--max_housekeeping_interval)
+        (60 s by default), so keep this above that.
+    type: float
+    default: 120
   ignore_containers:
     description:
       - Names of running containers that need not be seen (short-lived one-off containers, for example).
@@ -129,7 +141,7 @@ evidence:
 import re
 
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    ApiError, OptionError, new_module, poll, require_items, run_guarded)
+    ApiError, OptionError, new_module, poll, require_at_least, require_items, run_guarded)
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._docker import check_docker_host, get_json, running_containers
 
@@ -272,12 +284,14 @@ def validate(params):
     if params['containers'] is None:
         check_docker_host(params['docker_host'])
     require_items(params, 'ignore_containers', 'a container name')
+    require_at_least(params, 'max_age', 0, above=True)
 
 
 def run(module):
     p = module.params
     client = PrometheusClient.from_module(module, pool_size=2)
-    query = 'count by (id, name, image) (%s{job="%s"})' % (p['metric'], _label_value(p['job']))
+    query = 'count by (id, name, image) (timestamp(%s{job="%s"}) > time() - %s)' % (
+        p['metric'], _label_value(p['job']), repr(float(p['max_age'])))
     state = {}
 
     def check():
@@ -315,6 +329,7 @@ def main():
             containers=dict(type='list', elements='dict'),
             docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
             ignore_containers=dict(type='list', elements='str', default=[]),
+            max_age=dict(type='float', default=120.0),
         ),
         default_url='http://127.0.0.1:9090',
         validate=validate,
