@@ -15,8 +15,10 @@ description:
     M(community.docker.docker_host_info) with C(containers=true)), or else straight from the Docker
     Engine API at O(docker_host) (C(GET /containers/json)).
   - cAdvisor's series are read with one instant query,
-    C(count by (id, name, image) (timestamp(<metric>{job="<job>"}) > time() - <max_age>)): only series with a
-    sample from the last O(max_age) seconds count.
+    C(max by (id, name, image) (timestamp(<metric>{job="<job>"}) > time() - <max_age>)): only series with a
+    sample from the last O(max_age) seconds count, and of the label sets one cgroup C(id) has, only those with
+    its newest sample. So a container that lost its name when the engine began refusing cAdvisor counts as
+    unnamed at once, although its named series stay queryable for Prometheus' lookback.
     A container counts as seen when its full id appears in a series' C(id) label
     (C(/docker/<id>) under the cgroupfs driver, C(/system.slice/docker-<id>.scope) under systemd) or its
     name in a C(name) label.
@@ -191,6 +193,28 @@ def normalize_containers(items):
     return out
 
 
+def newest_per_id(results):
+    """The label sets of each cgroup id that carry its newest sample.
+
+    ``results`` are vector samples whose value is that label set's newest
+    sample time. An engine restart leaves a container's old named series
+    beside its new unnamed one; only the newer tells the present.
+    """
+    newest = {}
+    for sample in results:
+        labels = sample.get('metric') or {}
+        try:
+            when = float(sample['value'][1])
+        except (KeyError, IndexError, TypeError, ValueError):
+            when = 0.0
+        newest.setdefault(labels.get('id') or '', []).append((when, labels))
+    out = []
+    for entries in newest.values():
+        top = max(when for when, dummy in entries)
+        out.extend(labels for when, labels in entries if when == top)
+    return out
+
+
 def analyze(series, containers, ignore=(), job='cadvisor', metric='container_last_seen'):
     """Compare cAdvisor's series labels with the running containers."""
     ids = set()
@@ -290,7 +314,7 @@ def validate(params):
 def run(module):
     p = module.params
     client = PrometheusClient.from_module(module, pool_size=2)
-    query = 'count by (id, name, image) (timestamp(%s{job="%s"}) > time() - %s)' % (
+    query = 'max by (id, name, image) (timestamp(%s{job="%s"}) > time() - %s)' % (
         p['metric'], _label_value(p['job']), repr(float(p['max_age'])))
     state = {}
 
@@ -300,7 +324,7 @@ def run(module):
         else:
             containers = normalize_containers(running_containers(p['docker_host'], p['timeout'],
                                                                  p['max_response_bytes']))
-        series = [s.get('metric') or {} for s in client.query_vector(query, origin='cadvisor_coverage')]
+        series = newest_per_id(client.query_vector(query, origin='cadvisor_coverage'))
         state.update(analyze(series, containers, p['ignore_containers'], p['job'], p['metric']))
         return not state['missing'] and not state['diagnoses'], None
 

@@ -134,3 +134,21 @@ def test_normalize_jobs_refuses(jobs, message):
 ])
 def test_missing_values(result, expected, missing):
     assert pq_mod.missing_values(result, 'job', expected) == missing
+
+
+def _sample(cid, name, when):
+    labels = {'id': cid}
+    if name:
+        labels.update(name=name, image='img')
+    return {'metric': labels, 'value': [when, str(when)]}
+
+
+def test_newest_per_id_keeps_only_the_present_label_set():
+    newest_per_id = cc.newest_per_id
+    a, b = '/docker/' + 'a' * 64, '/docker/' + 'b' * 64
+    # a lost its name at 200 (the engine began refusing cAdvisor); b kept it.
+    results = [_sample(a, 'core', 100), _sample(a, '', 200), _sample(b, 'db', 190), _sample('/', '', 200)]
+    kept = newest_per_id(results)
+    assert sorted((s['id'], s.get('name', '')) for s in kept) == [('/', ''), (a, ''), (b, 'db')]
+    # the reverse (names are back) keeps the named one
+    assert newest_per_id([_sample(a, '', 100), _sample(a, 'core', 300)]) == [{'id': a, 'name': 'core', 'image': 'img'}]
