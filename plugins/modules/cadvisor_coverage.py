@@ -278,7 +278,9 @@ def read_evidence(client, job, docker_host, timeout, max_bytes):
     /version. Either may be missing; the diagnosis stands without them."""
     cadvisor, engine = {}, {}
     try:
-        results = client.query_vector('cadvisor_version_info{job="%s"}' % _label_value(job), origin='cadvisor_coverage')
+        # The newest: after a restart of Prometheus the old series lingers.
+        results = client.query_vector('topk(1, timestamp(cadvisor_version_info{job="%s"}))' % _label_value(job),
+                                      origin='cadvisor_coverage')
         if results:
             labels = results[0].get('metric') or {}
             cadvisor = {k: labels[k] for k in ('cadvisorVersion', 'dockerVersion') if k in labels}
