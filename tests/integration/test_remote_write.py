@@ -15,6 +15,7 @@ The catch-up time is a benchmark figure: it is shown in the terminal summary
 
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -22,6 +23,7 @@ import pytest
 import requests
 
 from conftest import Containers, REPO, free_port
+from test_ansible_e2e import ansible
 
 HOST = 'cpm-test-host'
 OUTAGE = 60
@@ -184,6 +186,45 @@ def test_dashboard_data_against_the_store(remote_write, run_module):
     assert result['failed_panels'] == []
     assert result['summary']['no_data'] == 0 and result['summary']['error'] == 0
     assert result['summary']['data'] >= 11
+
+
+def _verify_rows(stack, tmp_path, **extra):
+    """playbooks/tasks/verify_remote_write.yml on this machine, against the stack."""
+    play_vars = dict({'monitoring_store_url': stack['store'], 'verify_prometheus_url': stack['prometheus'],
+                      'verify_prometheus_username': '', 'verify_rows': [], 'verify_wait_timeout': 3,
+                      'prometheus_external_labels_host': HOST, 'monitoring_store_window': '1m',
+                      'prometheus_remote_write': [{'url': stack['store'] + '/api/v1/write'}]}, **extra)
+    playbook = tmp_path / 'verify-store.yml'
+    playbook.write_text(json.dumps([{
+        'name': 'Verify the store', 'hosts': 'localhost', 'gather_facts': False, 'vars': play_vars,
+        'tasks': [{'name': 'Store checks', 'ansible.builtin.import_tasks':
+                   os.path.join(REPO, 'playbooks', 'tasks', 'verify_remote_write.yml')},
+                  {'name': 'Rows', 'ansible.builtin.debug': {'var': 'verify_rows'}}]}]))
+    proc, out = ansible('ansible-playbook', str(playbook))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return out['plays'][0]['tasks'][-1]['hosts']['localhost']['verify_rows']
+
+
+def test_verify_task_file_passes_on_a_healthy_queue(remote_write, tmp_path):
+    rows = _verify_rows(remote_write, tmp_path)
+    assert [(r['check'], r['ok']) for r in rows] == [
+        ("store has every host's series", True), ('remote write: no failed samples in 1m', True),
+        ('remote write: backlog under 10000', True)]
+    assert rows[0]['detail'] == '%s: 2 up series in 1m' % HOST
+    assert rows[1]['detail'] == 'vm: 0 failed'
+    assert rows[2]['detail'].startswith('vm: ') and rows[2]['detail'].endswith(' pending')
+
+
+def test_verify_task_file_names_a_missing_host_and_a_backlog(remote_write, tmp_path):
+    rows = _verify_rows(remote_write, tmp_path, monitoring_store_expected_hosts=[HOST, 'oci-2'],
+                        monitoring_store_max_pending=-1)
+    assert [(r['check'], r['ok']) for r in rows] == [
+        ("store has every host's series", False), ('remote write: no failed samples in 1m', True),
+        ('remote write: backlog under -1', False)]
+    assert rows[0]['detail'].startswith('%s: 2 up series in 1m; Query ' % HOST)
+    assert rows[0]['detail'].endswith(': no series for host="oci-2"')
+    # Right after a scrape a few hundred samples are in flight: any count is over -1.
+    assert re.search(r'; out of range: \{remote_name="vm"\} = [0-9]+$', rows[2]['detail']), rows[2]['detail']
 
 
 def _aligned_window(prom, start, end):
