@@ -251,8 +251,11 @@ def test_store_outage_is_survived(remote_write, benchmark_figure):
     _docker('start', vm['id'])
 
     # Caught up: nothing pending, and the newest sample sent is a scrape old.
-    pending, age, failed = _wait('the remote-write queue catching up', lambda: (
-        (lambda s: (s[0] == 0 and s[1] is not None and s[1] < 3, s))(_queue_state(prom))), 90, step=0.1)
+    def caught_up():
+        state = _queue_state(prom)
+        return state[0] == 0 and state[1] is not None and state[1] < 3, state
+
+    pending, age, failed = _wait('the remote-write queue catching up', caught_up, 90, step=0.1)
     catchup = time.time() - started
     assert failed == 0, 'samples were dropped as failed: %s' % failed
 
