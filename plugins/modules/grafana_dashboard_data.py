@@ -26,6 +26,11 @@ description:
     The message names each such panel with the query as actually sent.
   - The connection options (O(url), O(url_username), ...) are Prometheus'; O(grafana_url) and its
     credentials are used only to fetch a dashboard by uid and library panels.
+  - The queries and variables work unchanged against a long-term store that serves the Prometheus query
+    API, with O(url) set to it, such as VictoriaMetrics single-node (C(http://vm:8428), or C(http://vm:8428/prometheus)), the VictoriaMetrics cluster
+    (C(http://vmselect:8481/select/<tenant>/prometheus)), Thanos Query, or Mimir behind a gateway that sets its
+    C(X-Scope-OrgID) header (the module sends no custom headers). Tested against the real VictoriaMetrics 1.112,
+    fed by Prometheus' remote write.
 author:
   - CoinPilot platform team (@coinpilot)
 extends_documentation_fragment:

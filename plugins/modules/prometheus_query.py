@@ -12,6 +12,11 @@ description:
   - Runs an instant query through Prometheus' C(/api/v1/query) and asserts one expectation on the result
     vector, polling until it holds or O(wait_timeout) expires.
   - When Prometheus rejects the query, the message gives Prometheus' own error text and the query.
+  - Works unchanged against a long-term store that serves the Prometheus query API, with O(url) set to it, such as
+    VictoriaMetrics single-node (C(http://vm:8428), or C(http://vm:8428/prometheus)), the VictoriaMetrics cluster
+    (C(http://vmselect:8481/select/<tenant>/prometheus)), Thanos Query, or Mimir behind a gateway that sets its
+    C(X-Scope-OrgID) header (the module sends no custom headers). Tested against the real VictoriaMetrics 1.112,
+    fed by Prometheus' remote write.
 author:
   - CoinPilot platform team (@coinpilot)
 extends_documentation_fragment:

@@ -16,6 +16,9 @@ description:
   - On failure, the message names each missing job and each down target with Prometheus' C(lastError).
   - Optionally asserts that the last configuration reload succeeded
     (C(prometheus_config_last_reload_successful == 1)).
+  - Point it at each host's own Prometheus, not at a long-term store, because a store fed by remote write
+    (VictoriaMetrics, Mimir, Thanos Receive) has no targets for that data. Check the store with
+    M(coinpilot.monitoring.prometheus_query) instead.
 author:
   - CoinPilot platform team (@coinpilot)
 extends_documentation_fragment:

@@ -46,6 +46,29 @@ def _images():
     return images
 
 
+# Benchmark figures a test measured, shown in the terminal summary whatever
+# the capture mode; they never fail a run.
+BENCHMARK_FIGURES = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[BENCHMARK_FIGURES] = []
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    figures = config.stash.get(BENCHMARK_FIGURES, [])
+    if figures:
+        terminalreporter.section('benchmark figures')
+        for figure in figures:
+            terminalreporter.write_line(figure)
+
+
+@pytest.fixture
+def benchmark_figure(request):
+    """Call it with one line of text to show it in the terminal summary."""
+    return request.config.stash[BENCHMARK_FIGURES].append
+
+
 @pytest.fixture(scope='session')
 def rig_images():
     """The rig's image references, each checked to be in the local engine."""
