@@ -23,15 +23,9 @@ except ImportError:  # pragma: no cover - new_module reports the missing library
 
 class AlertmanagerClient(HttpClient):
 
-    def __init__(self, base_url, **kwargs):
-        super().__init__('Alertmanager', base_url, **kwargs)
-
     @classmethod
     def from_module(cls, module, pool_size=2, prefix=''):
-        p = module.params
-        return cls(p['url'], timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
-                   username=p['url_username'], password=p['url_password'], bearer_token=p['bearer_token'],
-                   pool_size=pool_size)
+        return super().from_module('Alertmanager', module, pool_size=pool_size, prefix=prefix)
 
     def _send(self, method, path, json_body=None):
         """A request whose answer is not JSON (a POST that answers with an
