@@ -219,7 +219,7 @@ def run(module):
         module.fail_json(msg="Step '%s' failed: %s" % (step, message), step=step, **result)
 
     try:
-        ok, status = poll(lambda: (True, client.status()), p['wait_timeout'])
+        dummy, status = poll(lambda: (True, client.status()), p['wait_timeout'])
     except ApiError as exc:
         fail('reach', exc.message)
     result['alertmanager_version'] = (status.get('versionInfo') or {}).get('version', '')

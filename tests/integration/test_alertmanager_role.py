@@ -145,3 +145,18 @@ def test_preflight_names_what_to_fix_without_the_secret(role_run, extra, words):
     assert proc.returncode != 0
     assert words in out, out[-3000:]
     assert SECRET_URL[7:] not in out and SMTP_PASSWORD not in out
+
+
+def test_silences_survive_a_recreated_container(role_run):
+    silence = {'matchers': [{'name': 'host', 'value': 'oci-2', 'isRegex': False, 'isEqual': True}],
+               'startsAt': '2026-01-01T00:00:00Z', 'endsAt': '2099-01-01T00:00:00Z',
+               'createdBy': 'pytest', 'comment': 'maintenance'}
+    created = requests.post(role_run['url'] + '/api/v2/silences', json=silence, timeout=5)
+    assert created.status_code == 200, created.text
+    silence_id = created.json()['silenceID']
+    # A new flag is a spec change: the container is recreated, the volume stays.
+    proc, out = role_run['run']({'alertmanager_extra_flags': ['--log.level=debug']})
+    assert proc.returncode == 0, out[-3000:]
+    assert 'changed: [localhost]' in out.split('Run the Alertmanager container')[1].split('TASK')[0]
+    kept = requests.get(role_run['url'] + '/api/v2/silence/' + silence_id, timeout=5)
+    assert kept.status_code == 200 and kept.json()['status']['state'] == 'active'
