@@ -27,7 +27,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: partial
-    description: In check mode the module only checks that Alertmanager answers (step C(reach)), and posts nothing.
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    details: In check mode the module only checks that Alertmanager answers (step C(reach)), and posts nothing.
   diff_mode:
     support: none
     description: Nothing is configured, so there is no diff.
