@@ -59,7 +59,7 @@ build_base() {
 wanted() { local w; for w in "${want[@]}"; do [[ $w == "$1" ]] && return 0; done; return 1; }
 
 declare -A REF
-order=(base oci-host prometheus node-exporter cadvisor grafana-standin victoria-metrics)
+order=(base oci-host prometheus node-exporter cadvisor grafana-standin victoria-metrics alertmanager)
 want=("$@")
 [[ ${#want[@]} -gt 0 ]] || want=("${order[@]}")
 

@@ -89,3 +89,12 @@ options:
     type: str
     default: http://127.0.0.1:3000
 '''
+
+    ALERTMANAGER = r'''
+options:
+  url:
+    description:
+      - Base URL of Alertmanager, without C(/api/v2).
+    type: str
+    default: http://127.0.0.1:9093
+'''

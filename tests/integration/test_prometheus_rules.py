@@ -81,7 +81,7 @@ def test_shipped_rules_pass_promtool_check(image, workdir):
     rules = render_rules(workdir)
     result = promtool(image, workdir, "check", "rules", *[f"rules/{r.name}" for r in rules])
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 7 rules found" in result.stdout + result.stderr
+    assert "SUCCESS: 13 rules found" in result.stdout + result.stderr
 
 
 def test_shipped_rules_pass_their_unit_tests(image, workdir):
