@@ -12,39 +12,12 @@ Private to this collection. Endpoints used (Alertmanager API v2):
 import json
 import re
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    ApiError, HttpClient, describe_os_error)
-
-try:
-    import requests
-except ImportError:  # pragma: no cover - new_module reports the missing library
-    requests = None
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import ApiError, HttpClient
 
 
 class AlertmanagerClient(HttpClient):
 
-    @classmethod
-    def from_module(cls, module, pool_size=2, prefix=''):
-        return super().from_module('Alertmanager', module, pool_size=pool_size, prefix=prefix)
-
-    def _send(self, method, path, json_body=None):
-        """A request whose answer is not JSON (a POST that answers with an
-        empty body, the metrics text); the same failure wording as the JSON
-        calls of the shared client."""
-        url = self.endpoint(path)
-        where = 'Alertmanager at %s' % url
-        try:
-            resp = self.session.request(method, url, json=json_body, timeout=self.timeout)
-        except requests.exceptions.Timeout:
-            raise ApiError('Could not reach %s: no answer within %g s (timeout)' % (where, self.timeout), transient=True)
-        except requests.exceptions.RequestException as exc:
-            raise ApiError('Could not reach %s: %s' % (where, describe_os_error(exc)), transient=True)
-        if resp.status_code >= 400:
-            detail = ' '.join((resp.text or '').split())[:300]
-            raise ApiError('%s answered HTTP %d %s%s' % (where, resp.status_code, resp.reason or '',
-                                                         (': ' + detail) if detail else ''),
-                           transient=resp.status_code >= 500, status=resp.status_code, body=resp.text)
-        return resp
+    SERVICE = 'Alertmanager'
 
     def status(self):
         dummy, body = self.get_json('/api/v2/status')
@@ -54,7 +27,8 @@ class AlertmanagerClient(HttpClient):
         return body
 
     def post_alerts(self, alerts):
-        self._send('POST', '/api/v2/alerts', json_body=alerts)
+        # Alertmanager answers an accepted POST with an empty body.
+        self.request_raw('POST', '/api/v2/alerts', json_body=alerts)
 
     def alerts(self, matchers):
         """Alerts matching every ``label="value"`` of ``matchers`` (a dict),
@@ -68,7 +42,7 @@ class AlertmanagerClient(HttpClient):
         return body
 
     def metrics(self):
-        return parse_metrics(self._send('GET', '/metrics').text)
+        return parse_metrics(self.request_raw('GET', '/metrics')[2])
 
 
 _SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')

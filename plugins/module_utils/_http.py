@@ -574,19 +574,33 @@ class HttpClient:
     def where(self, path):
         return '%s at %s' % (self.service, self.endpoint(path))
 
-    def request_json(self, method, path, params=None, data=None, accept_status=()):
+    def request_json(self, method, path, params=None, data=None, accept_status=(), json_body=None):
         """Return ``(status, parsed JSON)``; raise ApiError for everything else.
 
         Statuses in ``accept_status`` are handed back with their JSON body
         instead of raising: some APIs (Prometheus' 400/422 for bad PromQL,
         Grafana's 400 for a failed datasource check) put the answer there.
         """
+        status, raw, text, ctype = self.request_raw(method, path, params=params, data=data,
+                                                    accept_status=accept_status, json_body=json_body)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise ApiError('%s answered HTTP %d with a body that is not JSON (%s): %r'
+                           % (self.where(path), status, ctype, _snippet(text, 120)), status=status, body=text)
+        return status, body
+
+    def request_raw(self, method, path, params=None, data=None, accept_status=(), json_body=None):
+        """Return ``(status, body bytes, body text, content type)`` of an
+        answer read within the deadline and the size cap; raise ApiError for a
+        failed request, a redirect, or a status of 300 and above outside
+        ``accept_status``."""
         where = self.where(path)
         with Watchdog(time.monotonic() + self.timeout) as dog:
             try:
                 # Redirects stay unfollowed: requests would read each
                 # redirect's body whole, past both bounds.
-                resp = self.session.request(method, self.endpoint(path), params=params, data=data,
+                resp = self.session.request(method, self.endpoint(path), params=params, data=data, json=json_body,
                                             timeout=self.timeout, stream=True, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 raise self._unreachable(where, exc, dog)
@@ -617,12 +631,7 @@ class HttpClient:
                 msg += ' (%s)' % hint
             raise ApiError(msg.replace(' :', ':'), transient=status >= 500 or status == 429, status=status,
                            body=text)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise ApiError('%s answered HTTP %d with a body that is not JSON (%s): %r'
-                           % (where, status, ctype, _snippet(text, 120)), status=status, body=text)
-        return status, body
+        return status, raw, text, ctype
 
     def _unreachable(self, where, exc, dog):
         if dog.expired() or isinstance(exc, requests.exceptions.Timeout):

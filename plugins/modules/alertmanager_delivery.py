@@ -229,7 +229,8 @@ def run(module):
         module.exit_json(**result)
 
     integrations_of = receiver_integrations((status.get('config') or {}).get('original'))
-    capture = HttpClient('the recording receiver', p['capture_url'], timeout=p['timeout']) if p['capture_url'] else None
+    capture = (HttpClient(p['capture_url'], timeout=p['timeout'], max_response_bytes=p['max_response_bytes'],
+                          service='the recording receiver') if p['capture_url'] else None)
     try:
         before = client.metrics()
         started = time.monotonic()

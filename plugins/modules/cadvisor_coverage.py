@@ -15,7 +15,7 @@ description:
     M(community.docker.docker_host_info) with C(containers=true)), or else straight from the Docker
     Engine API at O(docker_host) (C(GET /containers/json)).
   - cAdvisor's series are read with one instant query,
-    C(max by (id, name, image) (timestamp(<metric>{job="<job>"}) > time() - <max_age>)): only series with a
+    C(max by (id, name, image) (timestamp(<metric>{job="<job>"}) > time() - <max_age>)). Only series with a
     sample from the last O(max_age) seconds count, and of the label sets one cgroup C(id) has, only those with
     its newest sample. So a container that lost its name when the engine began refusing cAdvisor counts as
     unnamed at once, although its named series stay queryable for Prometheus' lookback.
