@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) CoinPilot platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+name: argument_problems
+short_description: One sentence per role variable that does not fit the role's argument spec
+version_added: 0.2.0
+description:
+  - Validates each variable on its own against its entry in a role's C(meta/argument_specs.yml), with the same
+    validator Ansible uses for role arguments, and returns one line per variable that does not fit. Each line names
+    the variable, its value and the fix (the type, or the choices, the spec asks for).
+  - Ansible's own validation of a role's arguments stops with every error and the whole spec, several kilobytes;
+    the preflights use this filter instead, so a bad input stops the run in one line, before anything changes.
+  - A variable whose spec sets C(no_log) is shown as C(********).
+author:
+  - CoinPilot platform team (@coinpilot)
+options:
+  _input:
+    description: The variables' values by name. A variable left out, or given as O(unset), is not checked.
+    type: dict
+    required: true
+  spec:
+    description: The C(options) of one entry point of the role's argument spec.
+    type: dict
+    required: true
+  unset:
+    description: The value that marks a variable with no value.
+    type: str
+    default: __unset__
+'''
+
+EXAMPLES = r'''
+- name: Check the variables against the argument spec
+  vars:
+    _spec: "{{ (lookup('ansible.builtin.file', 'meta/argument_specs.yml') | from_yaml).argument_specs.main.options }}"
+    _values: "{{ dict(_spec.keys() | zip(query('ansible.builtin.vars', *_spec.keys(), default='__unset__'))) }}"
+    _problems: "{{ _values | coinpilot.monitoring.argument_problems(_spec) }}"
+  ansible.builtin.assert:
+    that: _problems | length == 0
+    fail_msg: "{{ _problems | first | default('') }}"
+    quiet: true
+'''
+
+RETURN = r'''
+_value:
+  description: One sentence per variable that does not fit, in the spec's order; empty when all fit.
+  type: list
+  elements: str
+'''
+
+import json
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import ArgumentTypeError, ArgumentValueError
+
+TYPE_WORDS = {
+    'str': 'text',
+    'int': 'a whole number',
+    'float': 'a number',
+    'bool': 'true or false',
+    'list': 'a list',
+    'dict': 'a mapping',
+    'path': 'a path',
+    'raw': 'a value',
+}
+SHOWN = 60
+
+
+def _shown(value, secret):
+    if secret:
+        return '********'
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= SHOWN else text[:SHOWN - 3] + '...'
+
+
+def _expected(option):
+    if option.get('choices'):
+        return 'one of ' + ', '.join(str(c) for c in option['choices'])
+    words = TYPE_WORDS.get(option.get('type', 'str'), option.get('type'))
+    if option.get('type') == 'list' and option.get('elements'):
+        words += ' of ' + {'str': 'text', 'dict': 'mappings', 'int': 'whole numbers'}.get(
+            option['elements'], option['elements'])
+        if option.get('options'):
+            required = sorted(k for k, o in option['options'].items() if o.get('required'))
+            keys = ', '.join(sorted(option['options']))
+            words += (' with %s' % ', '.join(required) if required else '') + ' (keys: %s)' % keys
+    elif option.get('type') == 'dict' and option.get('options'):
+        words += ' (keys: %s)' % ', '.join(sorted(option['options']))
+    return words
+
+
+def _reason(name, error):
+    # A top-level type or choice error says nothing the fix does not; a nested
+    # one (a key of a list entry) is worth its own words.
+    if isinstance(error, (ArgumentTypeError, ArgumentValueError)) and error.msg.startswith(
+            ("argument '%s' is of type" % name, 'value of %s must be' % name)):
+        return ''
+    return ' (%s)' % error.msg.rstrip('.')
+
+
+def argument_problems(values, spec, unset='__unset__'):
+    if not isinstance(values, dict) or not isinstance(spec, dict):
+        raise AnsibleFilterError('argument_problems needs a mapping of values and a mapping of options')
+    problems = []
+    for name, option in spec.items():
+        if name not in values or values[name] == unset:
+            continue
+        secret = option.get('no_log', False)
+        # Ansible splits text at commas into a list and reads k=v text as a
+        # mapping; a role that adds or loops over the value would then fail
+        # much later, so text is never a list or a mapping here.
+        if option.get('type') in ('list', 'dict') and isinstance(values[name], str):
+            problems.append('%s is %s, which is text; set it to %s.' % (
+                name, _shown(values[name], secret), _expected(option)))
+            continue
+        # The result's error container is always true; its list is not.
+        errors = ArgumentSpecValidator({name: option}).validate({name: values[name]}).errors.errors
+        if errors:
+            problems.append('%s is %s%s; set it to %s.' % (
+                name, _shown(values[name], secret), _reason(name, errors[0]), _expected(option)))
+    return problems
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'argument_problems': argument_problems}
