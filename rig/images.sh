@@ -82,7 +82,8 @@ for name in "${order[@]}"; do
     echo "rig: $ref (built in $((SECONDS - start)) s)"
   fi
   tar_file="$state/images/${name}.tar"
-  if [[ $name != base && $name != oci-host ]] && [[ ! -f $tar_file || $(cat "$tar_file.ref" 2>/dev/null) != "$ref" ]]; then
+  # The base goes in too: a test host builds the seed's app image FROM it.
+  if [[ $name != oci-host ]] && [[ ! -f $tar_file || $(cat "$tar_file.ref" 2>/dev/null) != "$ref" ]]; then
     docker save -o "$tar_file" "$ref"
     echo "$ref" > "$tar_file.ref"
   fi

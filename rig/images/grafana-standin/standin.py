@@ -16,6 +16,11 @@ image reads:
 
 Datasource health really queries the datasource (Prometheus: 1+1), as
 Grafana's Prometheus plugin does.
+
+Users, folders and dashboards made by hand (POST /api/admin/users,
+/api/folders, /api/dashboards/db) are kept in the database file of the data
+volume, as Grafana keeps them in grafana.db: they outlive the container and
+move with the volume.
 """
 
 import base64
@@ -126,9 +131,20 @@ class State:
         self.datasources = load_datasources(self.provisioning)
         self.providers = load_providers(self.provisioning)
 
+    def _db_path(self):
+        return os.path.join(self.data_dir, 'grafana-standin.db.json')
+
+    def save(self):
+        """Write the database (the admin account and what was made by hand) atomically."""
+        db = self._db_path()
+        tmp = db + '.tmp'
+        with open(tmp, 'w', encoding='utf-8') as handle:
+            json.dump(self.admin, handle)
+        os.rename(tmp, db)
+
     def _admin_account(self):
         """Create the 'database' on first start only, as Grafana creates its admin user."""
-        db = os.path.join(self.data_dir, 'grafana-standin.db.json')
+        db = self._db_path()
         if os.path.exists(db):
             with open(db, encoding='utf-8') as handle:
                 return json.load(handle)
@@ -175,6 +191,12 @@ class State:
                 uid = prov.get('folderUid') or slugify(title)
                 out[title] = {'id': len(out) + 1, 'uid': uid, 'title': title,
                               'url': '/dashboards/f/%s/%s' % (uid, slugify(title))}
+        with self.lock:
+            saved = dict(self.admin.get('folders') or {})
+        for title, uid in sorted(saved.items()):
+            if title not in out:
+                out[title] = {'id': len(out) + 1, 'uid': uid, 'title': title,
+                              'url': '/dashboards/f/%s/%s' % (uid, slugify(title))}
         return out
 
     def dashboards(self):
@@ -208,6 +230,15 @@ class State:
                 model.setdefault('version', 1)
                 found[uid] = {'model': model, 'provider': prov, 'folder': folder,
                               'external_id': os.path.relpath(path, root), 'mtime': os.path.getmtime(path)}
+        with self.lock:
+            saved = dict(self.admin.get('dashboards') or {})
+        for uid, entry in saved.items():
+            if uid in found:
+                continue
+            number += 1
+            found[uid] = {'model': dict(entry['model'], uid=uid, id=number), 'provider': {'allowUiUpdates': True},
+                          'folder': folders.get(entry.get('folder') or ''), 'external_id': '',
+                          'mtime': entry['mtime'], 'provisioned': False}
         return found
 
 
@@ -255,6 +286,10 @@ class Handler(BaseHTTPRequestHandler):
             ('GET', r'/api/dashboards/uid/([^/]+)', self.get_dashboard),
             ('GET', r'/api/folders', self.list_folders),
             ('GET', r'/api/search', self.search),
+            ('GET', r'/api/users/lookup', self.lookup_user),
+            ('POST', r'/api/admin/users', self.create_user),
+            ('POST', r'/api/folders', self.create_folder),
+            ('POST', r'/api/dashboards/db', self.save_dashboard),
             ('POST', r'/api/admin/provisioning/datasources/reload', self.reload_datasources),
             ('POST', r'/api/admin/provisioning/dashboards/reload', self.reload_dashboards),
         ]
@@ -269,9 +304,71 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get('Content-Length') or 0)
-        if length:
-            self.rfile.read(length)
+        raw = self.rfile.read(length) if length else b''
+        try:
+            self.body = json.loads(raw or b'{}')
+        except ValueError:
+            self.body = None
         self._route('POST')
+
+    # -- made by hand, kept in the database file ---------------------------
+
+    def _body(self, *required):
+        body = getattr(self, 'body', None)
+        if not isinstance(body, dict) or any(not body.get(key) for key in required):
+            self._send(400, {'message': 'bad request data: needs %s' % ', '.join(required)})
+            return None
+        return body
+
+    def create_user(self, _query):
+        body = self._body('login', 'password')
+        if body is None:
+            return None
+        with self.state.lock:
+            users = self.state.admin.setdefault('users', {})
+            if body['login'] in users or body['login'] == self.state.admin['login']:
+                return self._send(412, {'message': 'User with same login already exists'})
+            users[body['login']] = {'id': len(users) + 2, 'login': body['login'], 'name': body.get('name', ''),
+                                    'email': body.get('email', '')}
+            self.state.save()
+            number = users[body['login']]['id']
+        self._send(200, {'id': number, 'message': 'User created'})
+
+    def lookup_user(self, query):
+        login = (query.get('loginOrEmail') or [''])[0]
+        with self.state.lock:
+            user = (self.state.admin.get('users') or {}).get(login)
+        if user is None:
+            return self._send(404, {'message': 'user not found'})
+        self._send(200, dict(user, orgId=1, isGrafanaAdmin=False, isDisabled=False, isExternal=False))
+
+    def create_folder(self, _query):
+        body = self._body('title')
+        if body is None:
+            return None
+        uid = body.get('uid') or slugify(body['title'])
+        with self.state.lock:
+            self.state.admin.setdefault('folders', {})[body['title']] = uid
+            self.state.save()
+        self._send(200, {'uid': uid, 'title': body['title'], 'url': '/dashboards/f/%s/%s' % (uid, slugify(body['title']))})
+
+    def save_dashboard(self, _query):
+        body = self._body('dashboard')
+        if body is None:
+            return None
+        model = body['dashboard']
+        if not isinstance(model, dict) or not model.get('title'):
+            return self._send(400, {'message': 'Dashboard title cannot be empty'})
+        uid = str(model.get('uid') or hashlib.sha1(model['title'].encode()).hexdigest()[:14])
+        titles = {uid_: title for title, uid_ in (self.state.admin.get('folders') or {}).items()}
+        with self.state.lock:
+            self.state.admin.setdefault('dashboards', {})[uid] = {
+                'model': dict(model, uid=uid), 'folder': titles.get(body.get('folderUid') or '', ''),
+                'mtime': time.time()}
+            self.state.save()
+        slug = slugify(model['title'])
+        self._send(200, {'status': 'success', 'uid': uid, 'slug': slug, 'url': '/d/%s/%s' % (uid, slug),
+                         'version': model.get('version', 1)})
 
     # -- endpoints -----------------------------------------------------------
 
@@ -348,7 +445,7 @@ class Handler(BaseHTTPRequestHandler):
             'updatedBy': 'Anonymous', 'createdBy': 'Anonymous', 'version': model.get('version', 1),
             'hasAcl': False, 'isFolder': False, 'folderId': folder['id'] if folder else 0,
             'folderUid': folder['uid'] if folder else '', 'folderTitle': folder['title'] if folder else 'General',
-            'folderUrl': folder['url'] if folder else '', 'provisioned': True,
+            'folderUrl': folder['url'] if folder else '', 'provisioned': entry.get('provisioned', True),
             'provisionedExternalId': entry['external_id'],
         }
         self._send(200, {'dashboard': model, 'meta': meta})
