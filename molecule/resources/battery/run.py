@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Bad role inputs against a converged host: site.yml must refuse each in
 its preflight, in the exact one line the table expects, and leave the host
 as it was.
@@ -9,7 +8,7 @@ Ansible start-up. The host's fingerprint (containers with their ids and
 StartedAt, the checksums of every config file, the releases, the lock) is
 taken before and after.
 
-  run.py CASES_YAML INSTANCE      prints a JSON report; exits 1 on a mismatch
+  python3 run.py CASES_YAML INSTANCE      prints a JSON report; exits 1 on a mismatch
 """
 
 import json
