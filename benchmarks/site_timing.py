@@ -1,6 +1,6 @@
 """Time site.yml on a fresh local target (a benchmark, not a test).
 
-Reports:
+Reports, each playbook with its task count and its ten slowest tasks:
   fresh converge   site.yml on a new target, from the first task to the recap
   idempotent rerun site.yml again on the converged target (must report changed=0)
   verification     verify.yml --tags t0 on the converged target
@@ -42,24 +42,50 @@ def run(argv, **kwargs):
     return subprocess.run(argv, cwd=TOP, check=True, text=True, **kwargs)
 
 
+def _stamp(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 def playbook(host, *args):
-    """Run a playbook against the bench host; returns (seconds, recap line)."""
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"))
+    """Run a playbook against the bench host, with the json callback.
+
+    Returns (seconds, the host's recap counts, its tasks): each task as
+    (seconds, name, outcome), outcome one of ok, changed, skipped, failed.
+    """
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_JSON_INDENT="0")
     env["PATH"] = os.path.join(TOP, ".venv", "bin") + os.pathsep + env.get("PATH", "")
     argv = ["ansible-playbook", "-i", "inventory/local", "-e", "ansible_host=" + host] + list(args)
     start = time.monotonic()
     proc = subprocess.run(argv, cwd=TOP, env=env, text=True, capture_output=True, check=False)
     elapsed = time.monotonic() - start
-    recap = [line for line in proc.stdout.splitlines() if re.match(r"^\S+\s+: ok=", line)]
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:])
+    try:
+        out = json.loads(proc.stdout[proc.stdout.index("{"):])
+    except ValueError:
+        out = None
+    if proc.returncode != 0 or out is None:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
         raise SystemExit("benchmark: %s failed (rc %d)" % (" ".join(args), proc.returncode))
-    return elapsed, (recap[0] if recap else "")
+    tasks = []
+    for play in out["plays"]:
+        for task in play["tasks"]:
+            result = next(iter(task["hosts"].values()), None)
+            duration = task["task"]["duration"]
+            if result is None or "end" not in duration:
+                continue
+            outcome = ("failed" if result.get("failed") else "skipped" if result.get("skipped")
+                       else "changed" if result.get("changed") else "ok")
+            tasks.append((_stamp(duration["end"]) - _stamp(duration["start"]), task["task"]["name"], outcome))
+    stats = next(iter(out["stats"].values()), {})
+    return elapsed, stats, tasks
 
 
-def changed(recap):
-    match = re.search(r"changed=(\d+)", recap)
-    return int(match.group(1)) if match else -1
+def report(label, elapsed, tasks, slowest=10):
+    ran = [t for t in tasks if t[2] != "skipped"]
+    print("%s: %.1f s, %d tasks run (%d skipped); the %d slowest:"
+          % (label, elapsed, len(ran), len(tasks) - len(ran), slowest))
+    for seconds, name, outcome in sorted(tasks, reverse=True)[:slowest]:
+        print("  %6.2f s  %-7s  %s" % (seconds, outcome, name))
 
 
 def started_at(host, name):
@@ -91,14 +117,17 @@ def one_run(host, keep):
     run(["rig/host.sh", "down", host])
     run(["rig/host.sh", "up", host, "-p", "%d:9090" % port, "-p", "%d:3000" % free_port()])
     try:
-        fresh, recap = playbook(host, "playbooks/site.yml")
+        fresh, _stats, fresh_tasks = playbook(host, "playbooks/site.yml")
         starts = {name: started_at(host, name) for name in CONTAINERS}
         first_start = min(starts.values())
         all_up = first_all_up(port, first_start, time.time())
-        rerun, rerun_recap = playbook(host, "playbooks/site.yml")
-        if changed(rerun_recap) != 0:
-            raise SystemExit("benchmark: the rerun was not idempotent: " + rerun_recap)
-        verify, _recap = playbook(host, "playbooks/verify.yml", "--tags", "t0")
+        rerun, rerun_stats, rerun_tasks = playbook(host, "playbooks/site.yml")
+        if rerun_stats.get("changed", -1) != 0:
+            raise SystemExit("benchmark: the rerun was not idempotent: %s" % rerun_stats)
+        verify, _stats, verify_tasks = playbook(host, "playbooks/verify.yml", "--tags", "t0")
+        report("fresh converge", fresh, fresh_tasks)
+        report("idempotent rerun", rerun, rerun_tasks)
+        report("verification (t0)", verify, verify_tasks)
         return {"fresh converge": fresh, "idempotent rerun": rerun, "verification (t0)": verify,
                 "time-to-green": all_up - first_start,
                 "  of which scraping": all_up - starts["prometheus"]}

@@ -239,13 +239,30 @@ class VerifierModule(AnsibleModule):
             found.update(credential_forms(self.params.get(user), self.params.get(password)))
         return found
 
+    # What the module found, one line for the verification report's row;
+    # the module body sets it as it learns.
+    row_detail = ''
+
+    def _row(self, ok, msg=''):
+        """The report row of O(report_check), when the task asked for one.
+
+        Every exit carries it, a failure before any answer too, so the
+        playbook appends rows without working out what happened."""
+        check = (getattr(self, 'params', None) or {}).get('report_check')
+        if not check:
+            return {}
+        detail = '; '.join(part for part in (self.row_detail, msg) if part)
+        return {'row': {'check': check, 'ok': ok, 'detail': detail}}
+
     def exit_json(self, **kwargs):
+        kwargs.update(self._row(True))
         super().exit_json(**redact_all(kwargs, self.secrets()))
 
     def fail_json(self, msg, **kwargs):
         secrets = self.secrets()
         # One line, whatever a server or a multi-line query put into it.
         msg = _NEWLINES_RE.sub(' ', redact(str(msg), secrets))
+        kwargs.update(self._row(False, msg))
         super().fail_json(msg=msg, **redact_all(kwargs, secrets))
 
 

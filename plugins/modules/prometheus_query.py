@@ -68,6 +68,18 @@ options:
       - The values of O(by_label) that must each have a series.
     type: list
     elements: str
+  report_check:
+    description:
+      - The name of this check in a verification report. With it, every result, a failure too, carries
+        RV(row), so a playbook collects report rows without working out what happened.
+    type: str
+  report_detail:
+    description:
+      - "How RV(row) describes each series, for example V({job}: longest {value}s). V({value}) is the series'
+        value and V({name}) any of its labels (empty when the series lacks it). The series are joined with
+        commas; on failure, the module's message follows."
+      - Only with O(report_check).
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -123,6 +135,12 @@ series_count:
   returned: when Prometheus answered
   type: int
   sample: 1
+row:
+  description: The report row of O(report_check). C(detail) describes each series with O(report_detail), then,
+    on failure, gives the message.
+  returned: with O(report_check)
+  type: dict
+  sample: {check: "no scrape gaps in 1h", ok: true, detail: "cadvisor: longest 15.2s, prometheus: longest 15s"}
 missing:
   description: The values of O(expected_values) that no series has in its O(by_label) label; empty without O(by_label).
   returned: when Prometheus answered
@@ -187,6 +205,17 @@ def assess(series, expect, min_series=None, min_value=None, max_value=None):
     return None
 
 
+_FIELD_RE = re.compile(r'\{([a-zA-Z_][a-zA-Z0-9_]*)\}')
+
+
+def describe(series, template):
+    """Each series through ``template``: {value}, or {label} of its metric."""
+    def one(s):
+        fields = dict(s.get('metric') or {}, value=str((s.get('value') or [None, ''])[1]))
+        return _FIELD_RE.sub(lambda m: fields.get(m.group(1), ''), template)
+    return ', '.join(one(s) for s in series)
+
+
 def missing_values(series, label, expected):
     """The ``expected`` values of ``label`` that no series carries, in order."""
     present = {str((s.get('metric') or {}).get(label)) for s in series if label in (s.get('metric') or {})}
@@ -219,6 +248,8 @@ def run(module):
         data = client.query(p['query'], p['time'], origin="option 'query'")
         rtype, series = normalize_result(data)
         state.update(result_type=rtype, result=series, series_count=len(series))
+        if p['report_detail']:
+            module.row_detail = describe(series, p['report_detail'])
         problems = []
         if p['by_label']:
             state['missing'] = missing_values(series, p['by_label'], p['expected_values'])
@@ -250,11 +281,14 @@ def main():
             max_value=dict(type='float'),
             by_label=dict(type='str'),
             expected_values=dict(type='list', elements='str'),
+            report_check=dict(type='str'),
+            report_detail=dict(type='str'),
         ),
         default_url='http://127.0.0.1:9090',
         required_if=[('expect', 'min_series', ['min_series']),
                      ('expect', 'in_range', ['min_value', 'max_value'], True)],
         required_together=[('by_label', 'expected_values')],
+        required_by={'report_detail': 'report_check'},
         validate=validate,
     )
     run_guarded(module, run)

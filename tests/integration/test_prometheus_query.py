@@ -106,3 +106,37 @@ def test_missing_is_empty_without_by_label(stack, run_module):
     result = run_module('prometheus_query', {'url': stack['url'], 'query': 'up'})
     assert result['failed'] is False
     assert result['missing'] == []
+
+
+def test_report_row_describes_each_series(stack, run_module):
+    result = run_module('prometheus_query', {
+        'url': stack['url'], 'query': 'count by (job) (up{job=~"prometheus|node-exporter"})',
+        'by_label': 'job', 'expected_values': ['prometheus', 'node-exporter'],
+        'report_check': 'jobs counted', 'report_detail': '{job} has {value} ({nolabel})'})
+    assert result['failed'] is False, result['msg']
+    assert result['row']['check'] == 'jobs counted'
+    assert result['row']['ok'] is True
+    assert sorted(result['row']['detail'].split(', ')) == ['node-exporter has 1 ()', 'prometheus has 1 ()']
+
+
+def test_report_row_of_a_failure_ends_with_the_message(stack, run_module):
+    result = run_module('prometheus_query', {
+        'url': stack['url'], 'query': 'count by (job) (up{job="prometheus"})', 'by_label': 'job',
+        'expected_values': ['prometheus', 'x'], 'report_check': 'jobs', 'report_detail': '{job}: {value}'})
+    assert result['failed'] is True
+    assert result['row'] == {'check': 'jobs', 'ok': False, 'detail': 'prometheus: 1; ' + result['msg']}
+    assert result['msg'].endswith('no series for job="x"')
+
+
+def test_report_row_when_prometheus_does_not_answer(closed_port_url, run_module):
+    result = run_module('prometheus_query', {'url': closed_port_url, 'query': 'up', 'report_check': 'up'})
+    assert result['failed'] is True
+    assert result['row'] == {'check': 'up', 'ok': False, 'detail': result['msg']}
+    assert 'connection refused' in result['msg']
+
+
+def test_report_detail_needs_report_check(stack, run_module):
+    result = run_module('prometheus_query', {'url': stack['url'], 'query': 'up', 'report_detail': '{job}'})
+    assert result['failed'] is True
+    assert result['msg'] == 'missing parameter(s) required by \'report_detail\': report_check'
+    assert 'row' not in result

@@ -197,6 +197,8 @@ def _verify_rows(stack, tmp_path, **extra):
     playbook = tmp_path / 'verify-store.yml'
     playbook.write_text(json.dumps([{
         'name': 'Verify the store', 'hosts': 'localhost', 'gather_facts': False, 'vars': play_vars,
+        # As playbooks/tasks/verify.yml sets them for the checks it runs.
+        'module_defaults': {'group/coinpilot.monitoring.prometheus': {'url': stack['prometheus']}},
         'tasks': [{'name': 'Store checks', 'ansible.builtin.import_tasks':
                    os.path.join(REPO, 'playbooks', 'tasks', 'verify_remote_write.yml')},
                   {'name': 'Rows', 'ansible.builtin.debug': {'var': 'verify_rows'}}]}]))
