@@ -43,7 +43,10 @@ def run(argv, **kwargs):
 
 
 def _stamp(text):
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    """An RFC 3339 UTC time (Ansible's microseconds or Docker's nanoseconds) as a Unix time."""
+    # Python's parser takes at most microseconds.
+    text = re.sub(r"\.(\d{6})\d*", r".\1", text).replace("Z", "+00:00")
+    return datetime.datetime.fromisoformat(text).timestamp()
 
 
 def playbook(host, *args):
@@ -88,12 +91,11 @@ def report(label, elapsed, tasks, slowest=10):
         print("  %6.2f s  %-7s  %s" % (seconds, outcome, name))
 
 
-def started_at(host, name):
-    out = run(["docker", "exec", host, "docker", "inspect", "-f", "{{.State.StartedAt}}", name],
-              capture_output=True).stdout.strip()
-    # Docker prints nanoseconds; Python's parser takes microseconds.
-    out = re.sub(r"\.(\d{6})\d*", r".\1", out).replace("Z", "+00:00")
-    return datetime.datetime.fromisoformat(out).timestamp()
+def started_at(host, names):
+    """Each container's start time, from one `docker inspect` on the target."""
+    out = run(["docker", "exec", host, "docker", "inspect", "-f", "{{.Name}} {{.State.StartedAt}}"] + list(names),
+              capture_output=True).stdout.split()
+    return {name.lstrip("/"): _stamp(when) for name, when in zip(out[::2], out[1::2])}
 
 
 def first_all_up(port, since, until):
@@ -118,7 +120,7 @@ def one_run(host, keep):
     run(["rig/host.sh", "up", host, "-p", "%d:9090" % port, "-p", "%d:3000" % free_port()])
     try:
         fresh, _stats, fresh_tasks = playbook(host, "playbooks/site.yml")
-        starts = {name: started_at(host, name) for name in CONTAINERS}
+        starts = started_at(host, CONTAINERS)
         first_start = min(starts.values())
         all_up = first_all_up(port, first_start, time.time())
         rerun, rerun_stats, rerun_tasks = playbook(host, "playbooks/site.yml")
