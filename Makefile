@@ -18,8 +18,9 @@ setup: ## virtualenv from requirements.txt, and the collection link (safe to rer
 engine: ## a Docker engine that answers (reused, or started)
 	@rig/engine.sh
 
-images: engine ## the rig's images, built locally and reused by recipe hash
+images: engine ## the rig's images, built locally and reused by recipe hash, and the key to log in to its hosts
 	@rig/images.sh
+	@rig/login-key.sh
 
 lint: setup
 	yamllint -s .

@@ -10,7 +10,7 @@ Reports, each playbook with its task count and its ten slowest tasks:
                    scraping" counts from Prometheus' own start
 
 The target is a throw-away rig host (rig/host.sh), named by --host, with the
-local inventory's settings. Run from the checkout after `make setup images`:
+local inventory's settings: reached over SSH as opc with become, as an OCI VM. Run from the checkout after `make setup images`:
 
     .venv/bin/python benchmarks/site_timing.py [--host NAME] [--runs N] [--keep]
 """
@@ -49,7 +49,7 @@ def _stamp(text):
     return datetime.datetime.fromisoformat(text).timestamp()
 
 
-def playbook(host, *args):
+def playbook(host, ssh_port, *args):
     """Run a playbook against the bench host, with the json callback.
 
     Returns (seconds, the host's recap counts, its tasks): each task as
@@ -58,7 +58,8 @@ def playbook(host, *args):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_JSON_INDENT="0")
     env["PATH"] = os.path.join(TOP, ".venv", "bin") + os.pathsep + env.get("PATH", "")
-    argv = ["ansible-playbook", "-i", "inventory/local", "-e", "ansible_host=" + host] + list(args)
+    argv = ["ansible-playbook", "-i", "inventory/local", "-e", "rig_container=" + host,
+            "-e", "ansible_port=%d" % ssh_port] + list(args)
     start = time.monotonic()
     proc = subprocess.run(argv, cwd=TOP, env=env, text=True, capture_output=True, check=False)
     elapsed = time.monotonic() - start
@@ -115,18 +116,18 @@ def first_all_up(port, since, until):
 
 
 def one_run(host, keep):
-    port = free_port()
+    port, ssh_port = free_port(), free_port()
     run(["rig/host.sh", "down", host])
-    run(["rig/host.sh", "up", host, "-p", "%d:9090" % port, "-p", "%d:3000" % free_port()])
+    run(["rig/host.sh", "up", host, "-p", "%d:22" % ssh_port, "-p", "%d:9090" % port, "-p", "%d:3000" % free_port()])
     try:
-        fresh, _stats, fresh_tasks = playbook(host, "playbooks/site.yml")
+        fresh, _stats, fresh_tasks = playbook(host, ssh_port, "playbooks/site.yml")
         starts = started_at(host, CONTAINERS)
         first_start = min(starts.values())
         all_up = first_all_up(port, first_start, time.time())
-        rerun, rerun_stats, rerun_tasks = playbook(host, "playbooks/site.yml")
+        rerun, rerun_stats, rerun_tasks = playbook(host, ssh_port, "playbooks/site.yml")
         if rerun_stats.get("changed", -1) != 0:
             raise SystemExit("benchmark: the rerun was not idempotent: %s" % rerun_stats)
-        verify, _stats, verify_tasks = playbook(host, "playbooks/verify.yml", "--tags", "t0")
+        verify, _stats, verify_tasks = playbook(host, ssh_port, "playbooks/verify.yml", "--tags", "t0")
         report("fresh converge", fresh, fresh_tasks)
         report("idempotent rerun", rerun, rerun_tasks)
         report("verification (t0)", verify, verify_tasks)

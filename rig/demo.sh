@@ -4,8 +4,10 @@
 #   rig/demo.sh up      create the local target, deploy with site.yml, print the URLs
 #   rig/demo.sh clean   remove the target with everything deployed into it
 #
-# The target is a local "OCI host" stand-in (rig/host.sh) whose Prometheus and
-# Grafana ports are published on this machine's 127.0.0.1 only.
+# The target is a local "OCI host" stand-in (rig/host.sh) whose SSH, Prometheus
+# and Grafana ports are published on this machine's 127.0.0.1 only. Its SSH
+# port is 2222, where inventory/local expects it (DEMO_SSH_PORT moves it; then
+# pass -e ansible_port=N to later commands too).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 state="${RIG_STATE_DIR:-$top/.rig}"
@@ -32,13 +34,20 @@ published() {  # published PORT: the machine's port that the target maps to its 
 }
 
 up() {
-  local prom_port graf_port summary="$state/demo-summary.txt"
+  local ssh_port prom_port graf_port summary="$state/demo-summary.txt"
   if [[ $(docker inspect -f '{{.State.Running}}' "$host" 2>/dev/null) == true ]]; then
-    prom_port=$(published 9090) graf_port=$(published 3000)
+    ssh_port=$(published 22) prom_port=$(published 9090) graf_port=$(published 3000)
+    [[ -n $ssh_port ]] \
+      || { echo "demo: $host was made before Ansible logged in over SSH; run 'make demo-clean', then 'make demo'." >&2; exit 1; }
+  fi
+  if [[ -z ${ssh_port:-} ]]; then
+    ssh_port=$(free_port "${DEMO_SSH_PORT:-2222}")
+    [[ $ssh_port == "${DEMO_SSH_PORT:-2222}" ]] \
+      || { echo "demo: 127.0.0.1:${DEMO_SSH_PORT:-2222} is taken; free it, or set DEMO_SSH_PORT to a free port." >&2; exit 1; }
   fi
   [[ -n ${prom_port:-} ]] || prom_port=$(free_port "${DEMO_PROMETHEUS_PORT:-9090}")
   [[ -n ${graf_port:-} ]] || graf_port=$(free_port "${DEMO_GRAFANA_PORT:-3000}")
-  "$top/rig/host.sh" up "$host" -p "$prom_port:9090" -p "$graf_port:3000"
+  "$top/rig/host.sh" up "$host" -p "$ssh_port:22" -p "$prom_port:9090" -p "$graf_port:3000"
 
   if [[ ${DEMO_IMAGES:-rig} == official ]]; then
     echo "demo: using the official images (DEMO_IMAGES=official); the target's engine pulls them."
@@ -50,7 +59,8 @@ up() {
   fi
 
   rm -f "$summary"
-  ansible-playbook -i inventory/local playbooks/site.yml -e "verify_summary_file=$summary"
+  ansible-playbook -i inventory/local playbooks/site.yml \
+    -e "rig_container=$host" -e "ansible_port=$ssh_port" -e "verify_summary_file=$summary"
 
   # Both URLs must answer from this machine, not only from inside the target.
   curl -fsS --retry 10 --retry-delay 1 --retry-connrefused -o /dev/null "http://127.0.0.1:$prom_port/-/ready" \

@@ -4,6 +4,9 @@
 # has no registry either.
 #
 #   rig/host.sh up NAME [-p HOSTPORT:PORT ...]   create (or reuse) the host
+#
+# Ansible logs in over SSH, as to an OCI VM: publish its port 22 with
+# -p HOSTPORT:22 and log in as opc with the key rig/login-key.sh made.
 #   rig/host.sh down NAME                        remove it, inner containers first
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +35,7 @@ up() {
     esac
   done
   "$top/rig/images.sh" >/dev/null
+  "$top/rig/login-key.sh"
   # shellcheck disable=SC1091
   source "$state/images.env"
   if [[ $(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null) != true ]]; then
@@ -46,6 +50,7 @@ up() {
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       -v "$name-docker:/var/lib/docker" \
       -v "$state/images:/opt/rig-images:ro" \
+      -v "$state/login/authorized_keys:/etc/ssh/rig-login/authorized_keys:ro" \
       "${publish[@]}" "$RIG_IMAGE_OCI_HOST" >/dev/null
   fi
   for _ in $(seq 1 60); do
@@ -54,6 +59,10 @@ up() {
   done
   docker exec "$name" docker info >/dev/null 2>&1 \
     || { echo "rig/host.sh: the Docker engine inside $name did not start; see 'docker exec $name journalctl -u docker'." >&2; exit 1; }
+  for _ in $(seq 1 30); do
+    docker exec "$name" systemctl is-active -q ssh.service && break
+    sleep 1
+  done
   # A real VM has both; a container has neither, and cAdvisor mounts them.
   docker exec "$name" sh -c '[ -e /dev/kmsg ] || mknod -m 0644 /dev/kmsg c 1 11; mkdir -p /dev/disk'
   for tar in "$state"/images/*.tar; do
