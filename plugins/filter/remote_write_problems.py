@@ -49,6 +49,8 @@ import re
 
 from urllib.parse import urlsplit
 
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._duration import parse_duration as duration_seconds
+
 ENTRY_KEYS = ('url', 'name', 'remote_timeout', 'basic_auth', 'bearer_token', 'headers', 'tls_config',
               'queue_config', 'write_relabel_configs')
 TLS_KEYS = ('ca', 'ca_file', 'cert', 'cert_file', 'key', 'key_file', 'server_name', 'insecure_skip_verify',
@@ -65,9 +67,6 @@ RESERVED_HEADERS = ('authorization', 'proxy-authorization', 'host', 'content-enc
                     'content-length', 'user-agent', 'connection', 'keep-alive', 'proxy-authenticate',
                     'www-authenticate', 'x-prometheus-remote-write-version')
 
-_DURATION_RE = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
-_DURATION_PART_RE = re.compile(r'([0-9]+)(ms|s|m|h|d|w|y)')
-_UNIT_SECONDS = {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800, 'y': 31536000}
 _USERINFO_RE = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@')
 _MAX_SHOWN = 80
 
@@ -101,11 +100,7 @@ def _is_int(value):
 
 
 def _is_duration(value):
-    return isinstance(value, str) and bool(_DURATION_RE.match(value))
-
-
-def duration_seconds(text):
-    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART_RE.findall(text))
+    return duration_seconds(value) is not None
 
 
 def _unknown(mapping, allowed):

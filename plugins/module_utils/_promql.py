@@ -15,6 +15,8 @@ import json
 import math
 import re
 
+from ansible_collections.coinpilot.monitoring.plugins.module_utils import _duration
+
 try:
     from urllib.parse import quote
 except ImportError:  # pragma: no cover - Python 2 is not supported by the modules
@@ -24,9 +26,6 @@ ALL_VALUE = '$__all'
 
 # $var | [[var]] | [[var:fmt]] | ${var} | ${var.field} | ${var:fmt}
 VARIABLE_RE = re.compile(r'\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}')
-
-_DURATION_PART_RE = re.compile(r'(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)')
-_UNIT_SECONDS = {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800, 'y': 31536000}
 
 
 def parse_duration(text):
@@ -44,16 +43,12 @@ def parse_duration(text):
         return None
     if re.match(r'^\d+(\.\d+)?$', text):
         return float(text)
-    pos = 0
-    total = 0.0
-    for match in _DURATION_PART_RE.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or pos == 0:
+    # Dashboards carry what Grafana accepts ("1.5h"), not only what
+    # Prometheus does, hence the looser reading.
+    seconds = _duration.parse_duration(text, strict=False)
+    if seconds is None:
         raise ValueError('not a duration: %r' % text)
-    return total
+    return seconds
 
 
 def format_duration(seconds):

@@ -6,14 +6,10 @@ fix, shows no secret, and changes nothing.
 All cases run in one ansible-playbook, one inventory host per case (each on
 the local connection), so the table costs one Ansible start-up."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import playbook_table
+
 SECRET = 'S3cret-rw-Pa55'
 GOOD = {'url': 'http://vm:8428/api/v1/write'}
 W = 'prometheus_remote_write'
@@ -91,31 +87,11 @@ CASES = {
 
 @pytest.fixture(scope='module')
 def preflight(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('rw-preflight')
-    inventory = {'all': {'hosts': {name: {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
-                                          'prometheus_remote_write': value}
-                                   for name, (value, _msg) in CASES.items()}}}
-    (tmp / 'inventory.json').write_text(json.dumps(inventory))
-    (tmp / 'preflight.yml').write_text(json.dumps([{
-        'name': 'Preflight', 'hosts': 'all', 'gather_facts': False,
-        'tasks': [{'name': 'Prometheus preflight', 'ansible.builtin.include_role': {
-            'name': 'coinpilot.monitoring.prometheus', 'tasks_from': 'preflight'},
-            # The app network check would ask Docker; it is not the subject here.
-            'vars': {'prometheus_app_network': ''}}]}]))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
-               ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS='8')
-    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
-    proc = subprocess.run(['ansible-playbook', '-i', str(tmp / 'inventory.json'), str(tmp / 'preflight.yml')],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
-    try:
-        out = json.loads(proc.stdout)
-    except ValueError:
-        pytest.fail('ansible-playbook printed no JSON (rc %d):\n%s\n%s' % (proc.returncode, proc.stdout, proc.stderr))
-    failures = {}
-    for task in out['plays'][0]['tasks']:
-        for host, result in task['hosts'].items():
-            if result.get('failed'):
-                failures[host] = (task['task']['name'], result.get('msg', ''))
+    # The app network check would ask Docker; it is not the subject here.
+    proc, out, failures = playbook_table.run(
+        tmp_path_factory.mktemp('rw-preflight'),
+        {name: {'prometheus_remote_write': value} for name, (value, _msg) in CASES.items()},
+        'prometheus', 'preflight', role_vars={'prometheus_app_network': ''})
     return {'proc': proc, 'out': out, 'failures': failures}
 
 
