@@ -27,8 +27,8 @@ def run(tmp, hosts, role, tasks_from, role_vars=None):
     task = {'name': 'The %s tasks of %s' % (tasks_from, role), 'ansible.builtin.include_role': include}
     if role_vars:
         task['vars'] = role_vars
-    (tmp / 'playbook.yml').write_text(json.dumps([{'name': 'Table', 'hosts': 'all', 'gather_facts': False,
-                                                    'tasks': [task]}]))
+    play = {'name': 'Table', 'hosts': 'all', 'gather_facts': False, 'tasks': [task]}
+    (tmp / 'playbook.yml').write_text(json.dumps([play]))
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
                ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS='8')
     env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
