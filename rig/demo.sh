@@ -41,9 +41,10 @@ up() {
       || { echo "demo: $host was made before Ansible logged in over SSH; run 'make demo-clean', then 'make demo'." >&2; exit 1; }
   fi
   if [[ -z ${ssh_port:-} ]]; then
-    ssh_port=$(free_port "${DEMO_SSH_PORT:-2222}")
-    [[ $ssh_port == "${DEMO_SSH_PORT:-2222}" ]] \
-      || { echo "demo: 127.0.0.1:${DEMO_SSH_PORT:-2222} is taken; free it, or set DEMO_SSH_PORT to a free port." >&2; exit 1; }
+    local wanted=${DEMO_SSH_PORT:-2222}
+    ssh_port=$(free_port "$wanted")
+    [[ $ssh_port == "$wanted" ]] \
+      || { echo "demo: 127.0.0.1:$wanted is taken; free it, or set DEMO_SSH_PORT to a free port." >&2; exit 1; }
   fi
   [[ -n ${prom_port:-} ]] || prom_port=$(free_port "${DEMO_PROMETHEUS_PORT:-9090}")
   [[ -n ${graf_port:-} ]] || graf_port=$(free_port "${DEMO_GRAFANA_PORT:-3000}")

@@ -49,7 +49,7 @@ import re
 
 from urllib.parse import urlsplit
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._duration import parse_duration as duration_seconds
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._duration import parse_duration
 
 ENTRY_KEYS = ('url', 'name', 'remote_timeout', 'basic_auth', 'bearer_token', 'headers', 'tls_config',
               'queue_config', 'write_relabel_configs')
@@ -100,7 +100,7 @@ def _is_int(value):
 
 
 def _is_duration(value):
-    return duration_seconds(value) is not None
+    return parse_duration(value) is not None
 
 
 def _unknown(mapping, allowed):
@@ -216,7 +216,7 @@ def _check_queue(where, entry):
         return '%s.queue_config.min_shards is %d, above max_shards (%d); lower min_shards or raise max_shards.' % (
             where, queue['min_shards'], queue['max_shards'])
     if 'min_backoff' in queue and 'max_backoff' in queue \
-            and duration_seconds(queue['min_backoff']) > duration_seconds(queue['max_backoff']):
+            and parse_duration(queue['min_backoff']) > parse_duration(queue['max_backoff']):
         return ("%s.queue_config.min_backoff is %s, longer than max_backoff (%s); make min_backoff the shorter."
                 % (where, show(queue['min_backoff']), show(queue['max_backoff'])))
     return None

@@ -6,7 +6,8 @@ tests/integration/test_remote_write_preflight.py."""
 import pytest
 
 from ansible_collections.coinpilot.monitoring.plugins.filter.remote_write_problems import (
-    duration_seconds, remote_write_problems, show)
+    remote_write_problems, show)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._duration import parse_duration
 
 URL = 'http://vm:8428/api/v1/write'
 
@@ -81,4 +82,4 @@ def test_show(value, shown):
 
 @pytest.mark.parametrize('text, seconds', [('100ms', 0.1), ('5s', 5), ('1m30s', 90), ('2h', 7200), ('1d', 86400)])
 def test_duration_seconds(text, seconds):
-    assert duration_seconds(text) == pytest.approx(seconds)
+    assert parse_duration(text) == pytest.approx(seconds)
