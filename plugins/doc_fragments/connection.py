@@ -10,6 +10,12 @@ class ModuleDocFragment:
     # default depends on the service, comes from PROMETHEUS or GRAFANA below.
     DOCUMENTATION = r'''
 options:
+  report_check:
+    description:
+      - The name of this check in a verification report. With it, every result, a failure too, carries
+        RV(row), C(check), C(ok) and C(detail); the detail says what the module found, or why it failed.
+        A playbook then collects report rows without working out what happened.
+    type: str
   timeout:
     description:
       - Seconds each HTTP request may take in all, from connecting to the last byte of the answer. It is a

@@ -181,6 +181,10 @@ def connection_argument_spec(default_url):
     )
 
 
+# Not a connection option, but every verification module's: the name of its
+# row in a verification report (VerifierModule._row).
+REPORT_ARGUMENT_SPEC = dict(report_check=dict(type='str'))
+
 CONNECTION_MUTUALLY_EXCLUSIVE = [('url_username', 'bearer_token'), ('url_password', 'bearer_token')]
 CONNECTION_REQUIRED_TOGETHER = [('url_username', 'url_password')]
 
@@ -272,6 +276,7 @@ def new_module(argument_spec, default_url, mutually_exclusive=None, required_tog
     checked, ``validate(params)`` run, and ``requests`` checked before
     anything else can need it."""
     spec = connection_argument_spec(default_url)
+    spec.update(REPORT_ARGUMENT_SPEC)
     spec.update(argument_spec)
     module = VerifierModule(
         argument_spec=spec,

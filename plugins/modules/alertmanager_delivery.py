@@ -95,6 +95,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+row:
+  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is Alertmanager's
+    version in check mode, the receivers, integrations and time of the delivery otherwise, and the message on
+    failure.
+  returned: with O(report_check)
+  type: dict
+  sample: {check: alert delivered, ok: true, detail: "test alert routed to discord (discord), delivered in 1.2 s"}
 alertmanager_version:
   description: Alertmanager's version, from C(/api/v2/status).
   returned: when Alertmanager answered
@@ -226,6 +233,7 @@ def run(module):
     result['alertmanager_version'] = (status.get('versionInfo') or {}).get('version', '')
     passed('reach', 'Alertmanager %s at %s' % (result['alertmanager_version'], client.base_url))
     if module.check_mode:
+        module.row_detail = 'Alertmanager %s' % result['alertmanager_version']
         module.exit_json(**result)
 
     integrations_of = receiver_integrations((status.get('config') or {}).get('original'))
@@ -249,6 +257,8 @@ def run(module):
         _resolve(client, alert, p['resolve'])
         fail(exc.step, exc.message)
     _resolve(client, alert, p['resolve'])
+    module.row_detail = 'test alert routed to %s (%s), delivered in %s s' % (
+        ', '.join(result['receivers']), ', '.join(result['integrations']), result['elapsed'])
     module.exit_json(**result)
 
 

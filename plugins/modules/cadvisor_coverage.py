@@ -95,6 +95,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+row:
+  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is the running containers cAdvisor exports, of all on success,
+    and the message on failure.
+  returned: with O(report_check)
+  type: dict
+  sample: {check: cadvisor sees every container, ok: true, detail: "6/6 running containers seen"}
 coverage:
   description: Containers seen by cAdvisor out of the running ones that count (ignored ones excluded).
   returned: always
@@ -344,6 +350,7 @@ def run(module):
             said = (evidence + '. ') if evidence and diagnosis['name'] == 'no_name_labels' else ''
             parts.append('diagnosis %s: %s%s Fix: %s' % (diagnosis['name'], said, diagnosis['cause'], diagnosis['fix']))
         module.fail_json(msg='; '.join(parts), **result)
+    module.row_detail = '%s running containers seen' % state['coverage']['text']
     module.exit_json(**result)
 
 

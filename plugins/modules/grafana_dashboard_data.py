@@ -137,6 +137,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+row:
+  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is how many panels have data, and how many have no query on success,
+    and the message on failure.
+  returned: with O(report_check)
+  type: dict
+  sample: {check: dashboard panels have data, ok: true, detail: "8 panels with data, 0 without a query"}
 dashboard:
   description: Title and uid of the checked dashboard.
   returned: always
@@ -336,6 +342,7 @@ def run(module):
             problems.append('required panels not found: %s' % ', '.join(state['missing']))
         module.fail_json(msg="Dashboard '%s' against Prometheus at %s: %s"
                          % (title, prometheus.base_url, ' | '.join(problems)), **result)
+    module.row_detail = '%d panels with data, %d without a query' % (summary['data'], summary['skipped'])
     module.exit_json(**result)
 
 

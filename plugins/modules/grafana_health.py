@@ -56,6 +56,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+row:
+  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is Grafana's version, then the datasources and dashboards checked on success,
+    and the message on failure.
+  returned: with O(report_check)
+  type: dict
+  sample: {check: grafana healthy, ok: true, detail: "Grafana 12.3.3, datasource prometheus OK, dashboard coinpilot-infra-01 provisioned"}
 health:
   description: The body of C(/api/health).
   returned: when Grafana answered
@@ -162,6 +168,11 @@ def run(module):
     result = dict(changed=False, **state)
     if not ok:
         module.fail_json(msg='Grafana at %s: %s' % (client.base_url, '; '.join(state['problems'])), **result)
+    module.row_detail = ', '.join(
+        ['Grafana %s' % (state['health'] or {}).get('version', '')]
+        + (['datasource %s OK' % ', '.join(p['datasources'])] if p['datasources'] else [])
+        + (['dashboard %s %s' % (', '.join(p['dashboards']), 'provisioned' if p['require_provisioned'] else 'found')]
+           if p['dashboards'] else []))
     module.exit_json(**result)
 
 

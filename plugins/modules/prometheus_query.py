@@ -68,11 +68,6 @@ options:
       - The values of O(by_label) that must each have a series.
     type: list
     elements: str
-  report_check:
-    description:
-      - The name of this check in a verification report. With it, every result, a failure too, carries
-        RV(row), so a playbook collects report rows without working out what happened.
-    type: str
   report_detail:
     description:
       - "How RV(row) describes each series, for example V({job}: longest {value}s). V({value}) is the series'
@@ -281,7 +276,6 @@ def main():
             max_value=dict(type='float'),
             by_label=dict(type='str'),
             expected_values=dict(type='list', elements='str'),
-            report_check=dict(type='str'),
             report_detail=dict(type='str'),
         ),
         default_url='http://127.0.0.1:9090',

@@ -72,6 +72,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+row:
+  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is each job with its targets up, of all on success,
+    and the message on failure.
+  returned: with O(report_check)
+  type: dict
+  sample: {check: targets up, ok: true, detail: "node-exporter 1/1, cadvisor 1/1, prometheus 1/1"}
 targets:
   description:
     - Every active target. The keys map Prometheus' C(labels.job), C(labels.instance), C(health), C(lastError),
@@ -236,6 +242,7 @@ def run(module):
         result['config_reload_successful'] = state['config_reload_successful']
     if not ok:
         module.fail_json(msg='Prometheus at %s: %s' % (client.base_url, '; '.join(state['problems'])), **result)
+    module.row_detail = ', '.join('%s %d/%d' % (name, job['up'], job['total']) for name, job in state['jobs'].items())
     module.exit_json(**result)
 
 

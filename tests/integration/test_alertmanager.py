@@ -132,9 +132,12 @@ def test_amtool_rejects_a_bad_config(image, tmp_path, broken, words):
 
 def test_delivery_reaches_the_discord_receiver(run_module, alertmanager, receiver):
     result = run_module('alertmanager_delivery', {'url': alertmanager['url'], 'receiver': 'discord',
-                                                  'capture_url': alertmanager['capture'], 'delivery_timeout': 30})
+                                                  'capture_url': alertmanager['capture'], 'delivery_timeout': 30,
+                                                  'report_check': 'alert delivered'})
     assert result['failed'] is False, result
     assert result['changed'] is False
+    assert result['row'] == {'check': 'alert delivered', 'ok': True,
+                             'detail': 'test alert routed to discord (discord), delivered in %s s' % result['elapsed']}
     assert result['alertmanager_version'] == '0.33.1'
     assert result['receivers'] == ['discord']
     assert result['integrations'] == ['discord']
@@ -226,9 +229,10 @@ def test_unreachable_alertmanager(run_module, closed_port_url):
 
 def test_check_mode_posts_nothing(run_module, alertmanager, receiver):
     count = len(receiver.records)
-    result = run_module('alertmanager_delivery', {'url': alertmanager['url'], 'capture_url': alertmanager['capture']},
-                        check_mode=True)
+    result = run_module('alertmanager_delivery', {'url': alertmanager['url'], 'capture_url': alertmanager['capture'],
+                                                  'report_check': 'alertmanager answers'}, check_mode=True)
     assert result['failed'] is False, result
+    assert result['row'] == {'check': 'alertmanager answers', 'ok': True, 'detail': 'Alertmanager 0.33.1'}
     assert [s['step'] for s in result['steps']] == ['reach']
     test_id = result['alert']['coinpilot_test_id']
     time.sleep(1)

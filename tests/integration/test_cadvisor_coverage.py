@@ -23,10 +23,12 @@ def _names(containers):
 
 
 def test_full_coverage(stack, stack_containers, run_module):
-    result = run_module('cadvisor_coverage', {'url': stack['url'], 'containers': stack_containers, 'wait_timeout': 30})
+    result = run_module('cadvisor_coverage', {'url': stack['url'], 'containers': stack_containers, 'wait_timeout': 30,
+                                              'report_check': 'cadvisor'})
     assert result['failed'] is False, result.get('msg')
     assert result['changed'] is False
     assert result['coverage'] == {'seen': 4, 'running': 4, 'text': '4/4'}
+    assert result['row'] == {'check': 'cadvisor', 'ok': True, 'detail': '4/4 running containers seen'}
     assert result['seen'] == _names(stack_containers)
     assert result['missing'] == []
     assert result['diagnoses'] == []
@@ -58,8 +60,9 @@ def test_containers_read_from_docker_socket(stack, stack_containers, run_module,
 def test_missing_container_is_named(stack, stack_containers, run_module):
     ghost = standins.docker_containers_json([('coinpilot-core', 'c3' * 32, 'coinpilot/core:1.4')])
     result = run_module('cadvisor_coverage', {'url': stack['url'], 'containers': stack_containers + ghost,
-                                              'wait_timeout': 5})
+                                              'wait_timeout': 5, 'report_check': 'cadvisor'})
     assert result['failed'] is True
+    assert result['row'] == {'check': 'cadvisor', 'ok': False, 'detail': result['msg']}
     assert result['missing'] == [{'name': 'coinpilot-core', 'id': 'c3' * 32, 'image': 'coinpilot/core:1.4'}]
     assert result['diagnoses'] == []
     assert result['msg'] == 'cAdvisor (job cadvisor) sees 4/5 running containers; missing: coinpilot-core'

@@ -40,7 +40,7 @@ def cpus(stack):
 def node_overview(stack, run_module):
     return run_module('grafana_dashboard_data', {
         'url': stack['url'], 'path': os.path.join(FIXTURES, 'node-overview.json'),
-        'time_range': '2m', 'scrape_interval': '1s'})
+        'time_range': '2m', 'scrape_interval': '1s', 'report_check': 'panels have data'})
 
 
 def test_node_overview_every_panel_has_data(node_overview, cpus):
@@ -58,6 +58,8 @@ def test_node_overview_every_panel_has_data(node_overview, cpus):
     assert result['summary'] == {'data': 11 + len(cpus), 'no_data': 0, 'error': 0, 'skipped': 1,
                                  'queries': 11 + len(cpus)}
     assert result['failed_panels'] == []
+    assert result['row'] == {'check': 'panels have data', 'ok': True,
+                             'detail': '%d panels with data, 1 without a query' % (11 + len(cpus))}
 
 
 def test_node_overview_queries_are_expanded_as_grafana_does(node_overview, stack):
@@ -138,8 +140,9 @@ def test_variable_override_that_matches_nothing(stack, run_module):
 
 def test_broken_dashboard_names_each_panel(stack, run_module):
     result = run_module('grafana_dashboard_data', {
-        'url': stack['url'], 'dashboard': fixture('broken.json'), 'scrape_interval': '1s'})
+        'url': stack['url'], 'dashboard': fixture('broken.json'), 'scrape_interval': '1s', 'report_check': 'panels'})
     assert result['failed'] is True
+    assert result['row'] == {'check': 'panels', 'ok': False, 'detail': result['msg']}
     statuses = {p['title']: p['status'] for p in result['panels']}
     assert statuses == {'Targets up': 'data', 'Orders per second': 'no_data', 'Typo in PromQL': 'error',
                         'App logs': 'skipped', 'Mixed sources': 'data'}

@@ -27,9 +27,12 @@ def grafana():
 
 def test_all_healthy(run_module, grafana):
     result = run_module('grafana_health', {'url': grafana, 'bearer_token': TOKEN, 'datasources': ['prometheus'],
-                                           'dashboards': ['coinpilot-infra-01'], 'require_provisioned': True})
+                                           'dashboards': ['coinpilot-infra-01'], 'require_provisioned': True,
+                                           'report_check': 'grafana healthy'})
     assert result['failed'] is False, result.get('msg')
     assert result['changed'] is False
+    assert result['row'] == {'check': 'grafana healthy', 'ok': True,
+                             'detail': 'Grafana 10.4.2, datasource prometheus OK, dashboard coinpilot-infra-01 provisioned'}
     assert result['health'] == {'commit': '2f0a6e3', 'database': 'ok', 'version': '10.4.2'}
     assert result['datasources'] == [{'uid': 'prometheus', 'found': True, 'name': 'Prometheus', 'type': 'prometheus',
                                       'status': 'OK', 'message': 'Successfully queried the Prometheus API.'}]
@@ -46,8 +49,10 @@ def test_check_mode_does_the_same(run_module, grafana):
 def test_missing_and_unhealthy_things_are_each_named(run_module, grafana):
     result = run_module('grafana_health', {
         'url': grafana, 'bearer_token': TOKEN, 'datasources': ['prometheus', 'broken', 'loki'],
-        'dashboards': ['coinpilot-infra-01', 'hand-made', 'gone'], 'require_provisioned': True})
+        'dashboards': ['coinpilot-infra-01', 'hand-made', 'gone'], 'require_provisioned': True,
+        'report_check': 'grafana healthy'})
     assert result['failed'] is True
+    assert result['row'] == {'check': 'grafana healthy', 'ok': False, 'detail': result['msg']}
     assert result['problems'] == [
         'datasource broken (Broken): health check at %s/api/datasources/uid/broken/health says ERROR (HTTP 400): '
         'Post "http://nowhere:9090/api/v1/query": dial tcp: lookup nowhere: no such host' % grafana,

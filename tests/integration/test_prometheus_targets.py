@@ -9,9 +9,16 @@ def test_expected_jobs_are_up(stack, run_module):
         'url': stack['url'],
         'jobs': [{'name': 'prometheus'}, {'name': 'node-exporter', 'min_healthy': 1}],
         'check_reload': True,
+        'report_check': 'targets up',
     })
     assert result['failed'] is False, result['msg']
     assert result['changed'] is False
+    row = result['row']
+    assert (row['check'], row['ok']) == ('targets up', True)
+    # Every job Prometheus scrapes, the expected ones among them, with its targets up of all.
+    parts = row['detail'].split(', ')
+    assert {'node-exporter 1/1', 'prometheus 1/1'} <= set(parts)
+    assert sorted(parts) == sorted('%s %d/%d' % (name, job['up'], job['total']) for name, job in result['jobs'].items())
     assert result['problems'] == []
     assert result['config_reload_successful'] is True
     node = [t for t in result['targets'] if t['job'] == 'node-exporter']
@@ -36,10 +43,13 @@ def test_same_result_in_check_mode(stack, run_module):
 
 def test_missing_job_fails_and_names_it(stack, run_module):
     result = run_module('prometheus_targets', {
-        'url': stack['url'], 'jobs': [{'name': 'node-exporter'}, {'name': 'coinpilot-core'}]})
+        'url': stack['url'], 'jobs': [{'name': 'node-exporter'}, {'name': 'coinpilot-core'}],
+        'report_check': 'targets up'})
     assert result['failed'] is True
     assert result['msg'] == ('Prometheus at %s: job coinpilot-core: no targets (is it in the scrape '
                              'configuration, and did the reload succeed?)' % stack['url'])
+    # A failure's row says why, in the message's words.
+    assert result['row'] == {'check': 'targets up', 'ok': False, 'detail': result['msg']}
     assert result['jobs']['node-exporter']['up'] == 1
 
 
