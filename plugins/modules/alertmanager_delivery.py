@@ -96,9 +96,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 row:
-  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is Alertmanager's
-    version in check mode, the receivers, integrations and time of the delivery otherwise, and the message on
-    failure.
+  description: The report row of O(report_check), with C(check), C(ok) and C(detail). On success, C(detail) gives
+    Alertmanager's version in check mode, and otherwise the receivers, integrations and time of the delivery; on
+    failure, it is the message.
   returned: with O(report_check)
   type: dict
   sample: {check: alert delivered, ok: true, detail: "test alert routed to discord (discord), delivered in 1.2 s"}

@@ -96,8 +96,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 row:
-  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is the running containers cAdvisor exports, of all on success,
-    and the message on failure.
+  description: The report row of O(report_check), with C(check), C(ok) and C(detail). On success, C(detail) says how
+    many of the running containers cAdvisor exports; on failure, it is the message.
   returned: with O(report_check)
   type: dict
   sample: {check: cadvisor sees every container, ok: true, detail: "6/6 running containers seen"}

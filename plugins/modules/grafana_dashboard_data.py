@@ -138,8 +138,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 row:
-  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is how many panels have data, and how many have no query on success,
-    and the message on failure.
+  description: The report row of O(report_check), with C(check), C(ok) and C(detail). On success, C(detail) says how
+    many panels have data, and how many have no query; on failure, it is the message.
   returned: with O(report_check)
   type: dict
   sample: {check: dashboard panels have data, ok: true, detail: "8 panels with data, 0 without a query"}

@@ -57,8 +57,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 row:
-  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is Grafana's version, then the datasources and dashboards checked on success,
-    and the message on failure.
+  description: The report row of O(report_check), with C(check), C(ok) and C(detail). On success, C(detail) says
+    Grafana's version, and the datasources and dashboards it checked; on failure, it is the message.
   returned: with O(report_check)
   type: dict
   sample: {check: grafana healthy, ok: true, detail: "Grafana 12.3.3, datasource prometheus OK, dashboard coinpilot-infra-01 provisioned"}

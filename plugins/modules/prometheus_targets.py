@@ -73,8 +73,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 row:
-  description: The report row of O(report_check), C(check), C(ok) and C(detail). C(detail) is each job with its targets up, of all on success,
-    and the message on failure.
+  description: The report row of O(report_check), with C(check), C(ok) and C(detail). On success, C(detail) says each
+    job with its targets up, of all its targets; on failure, it is the message.
   returned: with O(report_check)
   type: dict
   sample: {check: targets up, ok: true, detail: "node-exporter 1/1, cadvisor 1/1, prometheus 1/1"}
