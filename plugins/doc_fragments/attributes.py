@@ -16,4 +16,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is no diff.
+notes:
+  - The module is read-only. It never reports a change, and it does the same work in check mode.
 '''

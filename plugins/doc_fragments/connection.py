@@ -63,7 +63,6 @@ options:
     type: float
     default: 0.0
 notes:
-  - The module is read-only. It never reports a change, and it does the same work in check mode.
   - It runs on the managed host and needs only Python's standard library and C(requests).
   - O(url_username) and O(url_password) go together; neither goes with O(bearer_token).
   - Every answer's shape is checked before it is used. A body that is not what the API documents (a list

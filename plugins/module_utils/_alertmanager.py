@@ -6,7 +6,7 @@
 """Alertmanager HTTP API calls shared by the verification modules.
 
 Private to this collection. Endpoints used (Alertmanager API v2):
-/api/v2/status, /api/v2/alerts (GET and POST), and /metrics.
+/api/v2/status, /api/v2/alerts (GET and POST), and /metrics (HttpClient.metrics).
 """
 
 import json
@@ -40,31 +40,6 @@ class AlertmanagerClient(HttpClient):
             raise ApiError('Alertmanager at %s answered JSON that is not a list of alerts'
                            % self.endpoint('/api/v2/alerts'))
         return body
-
-    def metrics(self):
-        return parse_metrics(self.request_raw('GET', '/metrics')[2])
-
-
-_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
-_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-
-
-def parse_metrics(text):
-    """The Prometheus text format as ``{(name, ((label, value), ...)): value}``."""
-    out = {}
-    for line in (text or '').splitlines():
-        if not line or line.startswith('#'):
-            continue
-        match = _SAMPLE.match(line)
-        if not match:
-            continue
-        try:
-            value = float(match.group(3))
-        except ValueError:
-            continue
-        labels = tuple(sorted(_LABEL.findall(match.group(2) or '')))
-        out[(match.group(1), labels)] = value
-    return out
 
 
 def counter_by(metrics, name, label, only=None):

@@ -691,6 +691,33 @@ class HttpClient:
     def get_json(self, path, params=None, accept_status=()):
         return self.request_json('GET', path, params=params, accept_status=accept_status)
 
+    def metrics(self):
+        """The service's own ``/metrics`` (Prometheus and Alertmanager both
+        serve it), parsed by parse_metrics."""
+        return parse_metrics(self.request_raw('GET', '/metrics')[2])
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    """The Prometheus text format as ``{(name, ((label, value), ...)): value}``."""
+    out = {}
+    for line in (text or '').splitlines():
+        if not line or line.startswith('#'):
+            continue
+        match = _SAMPLE.match(line)
+        if not match:
+            continue
+        try:
+            value = float(match.group(3))
+        except ValueError:
+            continue
+        labels = tuple(sorted(_LABEL.findall(match.group(2) or '')))
+        out[(match.group(1), labels)] = value
+    return out
+
 
 def _error_detail(raw, text, ctype):
     try:

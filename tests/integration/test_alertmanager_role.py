@@ -11,6 +11,7 @@ own, and everything is removed at the end.
 
 import json
 import os
+import re
 import secrets
 import stat
 import subprocess
@@ -97,7 +98,8 @@ def test_check_mode_predicts_the_change_and_the_reload(role_run):
     before = role_run['config'].read_text()
     proc, out = role_run['run']({'alertmanager_group_wait': '2s'}, check=True)
     assert proc.returncode == 0, out[-3000:]
-    assert 'Alertmanager would reload its configuration.' in out
+    assert re.search(r'Reload Alertmanager when its config is newer than its last load, and confirm it\] \*+\nchanged: ', out), \
+        out[-3000:]
     assert _recap_changed(out) == 2, out[-3000:]
     assert role_run['config'].read_text() == before
 

@@ -5,7 +5,8 @@ config Alertmanager reports back."""
 import pytest
 
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._alertmanager import (
-    counter_by, increase, parse_metrics, receiver_integrations)
+    counter_by, increase, receiver_integrations)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import parse_metrics
 
 # Alertmanager 0.33.1's own rendering of a config (/api/v2/status, config.original).
 ORIGINAL = '''global:
