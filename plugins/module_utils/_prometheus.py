@@ -7,8 +7,11 @@
 
 Private to this collection. Endpoints used (Prometheus HTTP API v1):
 /api/v1/query, /api/v1/query_range, /api/v1/targets, /api/v1/series,
-/api/v1/labels and /api/v1/label/<name>/values.
+/api/v1/labels, /api/v1/label/<name>/values and /api/v1/status/runtimeinfo.
 """
+
+import datetime
+import re
 
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
     ApiError, HttpClient, check_list_of, check_type, preview)
@@ -116,6 +119,22 @@ class PrometheusClient(HttpClient):
         data = self.api('/api/v1/query_range', params, origin=origin)
         return check_query_data(data, self.where('/api/v1/query_range'))
 
+    def start_time(self):
+        """When this Prometheus started, in Unix seconds, from
+        /api/v1/status/runtimeinfo; None where that API is not served."""
+        try:
+            data = self.api('/api/v1/status/runtimeinfo')
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        where = self.where('/api/v1/status/runtimeinfo')
+        text = check_type(data, dict, where, 'data').get('startTime')
+        try:
+            return rfc3339_seconds(text)
+        except (TypeError, ValueError):
+            raise ApiError('%s answered a startTime that is not an RFC 3339 time (%s)' % (where, preview(text)))
+
     def targets(self, state='active'):
         return check_targets_data(self.api('/api/v1/targets', {'state': state}), self.where('/api/v1/targets'))
 
@@ -141,6 +160,13 @@ class PrometheusClient(HttpClient):
             params['match[]'] = match
         _add_range(params, start, end)
         return self._list('/api/v1/labels', params, origin, str, 'a label name')
+
+
+def rfc3339_seconds(text):
+    """Unix seconds of an RFC 3339 time as Go writes it (nanoseconds, ``Z``
+    or an offset), which Python's parser takes only from 3.11 on."""
+    text = re.sub(r'(\.\d{6})\d+', r'\1', text.strip())
+    return datetime.datetime.fromisoformat(re.sub(r'[Zz]$', '+00:00', text)).timestamp()
 
 
 def _ts(value):

@@ -22,6 +22,9 @@ description:
     A container counts as seen when its full id appears in a series' C(id) label
     (C(/docker/<id>) under the cgroupfs driver, C(/system.slice/docker-<id>.scope) under systemd) or its
     name in a C(name) label.
+  - Until Prometheus has scraped the job successfully since it started (C(timestamp(up{job="<job>"} == 1)) against
+    C(startTime) of C(/api/v1/status/runtimeinfo)), the series it holds are from before its start, and count as none;
+    right after an engine restart, which restarts Prometheus too, they would still carry the names.
   - 'Diagnoses known failure modes by name, each with its likely cause and fix: C(no_series) (Prometheus
     holds no cAdvisor series for the job), C(root_cgroup_only) (only C(id="/") is exported) and
     C(no_name_labels) (container series exist but without C(name)/C(image) labels: cAdvisor''s Docker
@@ -221,6 +224,25 @@ def newest_per_id(results):
     return out
 
 
+def scraped_since(up_times, start):
+    """Whether the job has a successful scrape (``timestamp(up == 1)``
+    samples) since Prometheus started at ``start`` (None: not known).
+
+    Until it has, the cAdvisor series Prometheus holds are the ones from before
+    its start: an engine restart restarts it too, and no staleness marker ends
+    cAdvisor's self-stamped series, so their names would still count.
+    """
+    if start is None:
+        return True
+    times = []
+    for sample in up_times:
+        try:
+            times.append(float(sample['value'][1]))
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return bool(times) and max(times) >= start
+
+
 def analyze(series, containers, ignore=(), job='cadvisor', metric='container_last_seen'):
     """Compare cAdvisor's series labels with the running containers."""
     ids = set()
@@ -324,6 +346,7 @@ def run(module):
     client = PrometheusClient.from_module(module, pool_size=2)
     query = 'max by (id, name, image) (timestamp(%s{job="%s"}) > time() - %s)' % (
         p['metric'], _label_value(p['job']), repr(float(p['max_age'])))
+    up_query = 'timestamp(up{job="%s"} == 1)' % _label_value(p['job'])
     state = {}
 
     def check():
@@ -332,7 +355,8 @@ def run(module):
         else:
             containers = normalize_containers(running_containers(p['docker_host'], p['timeout'],
                                                                  p['max_response_bytes']))
-        series = newest_per_id(client.query_vector(query, origin='cadvisor_coverage'))
+        fresh = scraped_since(client.query_vector(up_query, origin='cadvisor_coverage'), client.start_time())
+        series = newest_per_id(client.query_vector(query, origin='cadvisor_coverage')) if fresh else []
         state.update(analyze(series, containers, p['ignore_containers'], p['job'], p['metric']))
         return not state['missing'] and not state['diagnoses'], None
 

@@ -152,3 +152,23 @@ def test_newest_per_id_keeps_only_the_present_label_set():
     assert sorted((s['id'], s.get('name', '')) for s in kept) == [('/', ''), (a, ''), (b, 'db')]
     # the reverse (names are back) keeps the named one
     assert newest_per_id([_sample(a, '', 100), _sample(a, 'core', 300)]) == [{'id': a, 'name': 'core', 'image': 'img'}]
+
+
+def test_scraped_since_counts_only_a_successful_scrape_after_the_start():
+    ups = [{'metric': {'instance': 'c:8080'}, 'value': [500, '400.5']}]
+    assert cc.scraped_since(ups, 400.0) is True
+    assert cc.scraped_since(ups, 401.0) is False
+    # Not scraped successfully at all (up == 1 returns nothing).
+    assert cc.scraped_since([], 400.0) is False
+    # A Prometheus that does not say when it started: no filter.
+    assert cc.scraped_since([], None) is True
+
+
+@pytest.mark.parametrize('text, seconds', [
+    ('2026-12-06T00:10:00Z', 1796515800.0),
+    ('2026-12-06T00:10:00.123456789Z', 1796515800.123456),
+    ('2026-12-06T01:10:00.5+01:00', 1796515800.5),
+])
+def test_rfc3339_seconds_takes_go_times(text, seconds):
+    from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import rfc3339_seconds
+    assert rfc3339_seconds(text) == pytest.approx(seconds)
