@@ -11,6 +11,8 @@ import importlib
 import json
 import os
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from ansible.module_utils import basic
@@ -74,3 +76,37 @@ def run_module(name, args, check_mode=False):
 @pytest.fixture(name='run_module', scope='session')
 def run_module_fixture():
     return run_module
+
+
+class _Engine(BaseHTTPRequestHandler):
+    """A Docker engine stand-in: ``server.routes`` maps a request path to
+    (status, JSON body); any other path is a 404, as for a missing image."""
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.asked.append(self.path)
+        status, body = self.server.routes.get(self.path, (404, {'message': 'No such object: %s' % self.path}))
+        data = json.dumps(body).encode('utf-8')
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture(name='engine_standin')
+def engine_standin_fixture():
+    """A Docker engine on TCP for the modules that read one; set ``routes``,
+    pass ``url`` as docker_host."""
+    server = ThreadingHTTPServer(('127.0.0.1', 0), _Engine)
+    server.daemon_threads = True
+    server.routes, server.asked = {}, []
+    server.url = 'tcp://127.0.0.1:%d' % server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

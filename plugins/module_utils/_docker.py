@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Read the running containers from the Docker Engine API with the stdlib.
+"""Read the Docker Engine API with the stdlib.
 
 Private to this collection. The target host has no Docker SDK, and one GET
 does not justify one, so this speaks HTTP over the engine's Unix socket (or
@@ -95,7 +95,7 @@ def get_json(docker_host, path, timeout=10.0, max_bytes=DEFAULT_MAX_RESPONSE_BYT
     text = raw.decode('utf-8', 'replace')
     if resp.status >= 400:
         raise ApiError('%s answered HTTP %d: %s' % (where, resp.status, text.strip()[:200]),
-                       transient=resp.status >= 500)
+                       transient=resp.status >= 500, status=resp.status)
     try:
         return json.loads(raw)
     except ValueError:

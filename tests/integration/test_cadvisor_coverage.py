@@ -121,3 +121,19 @@ def test_real_docker_socket_lists_the_test_containers(stack, stack_containers, r
     for name in _names(stack_containers):
         assert name in result['running']
         assert name in result['seen']
+
+
+def test_engine_info_reads_the_real_engine(stack, stack_containers, run_module):
+    """engine_info against the engine this machine runs: its API versions, and
+    the test's own containers with the detail the port check reads."""
+    result = run_module('engine_info', {'docker_host': 'unix:///var/run/docker.sock', 'paths': ['/dev/null', '/nonexistent'],
+                                        'images': ['coinpilot-rig/absent:0']})
+    assert result['failed'] is False, result.get('msg')
+    assert result['can_talk_to_docker'] is True
+    assert result['version']['ApiVersion'] and result['version']['MinAPIVersion']
+    assert result['host_info']['DockerRootDir'] and isinstance(result['root_dir_free_mb'], int)
+    listed = {name.lstrip('/'): c for c in result['containers'] for name in c['Names']}
+    for name in _names(stack_containers):
+        assert 'Ports' in listed[name] and 'HostConfig' in listed[name]
+    assert result['paths'] == {'/dev/null': True, '/nonexistent': False}
+    assert result['images'] == {'coinpilot-rig/absent:0': None}
