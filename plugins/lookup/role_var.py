@@ -10,8 +10,9 @@ version_added: 0.2.0
 description:
   - Returns each named variable of this collection's roles as the play has it. A play that did not load the role
     (C(verify.yml), C(rollback.yml), a role that calls another) does not have the role's defaults; for a variable
-    the play does not set, the value comes from the owning role's C(defaults/main.yml), templated in the play's
-    context.
+    the play does not set, or whose value refers to something undefined in this play, the value comes from the
+    owning role's C(defaults/main.yml), templated in the play's context. So C(lookup('coinpilot.monitoring.role_var',
+    'x')) is C(x | default(<the role's default for x>)), with the default written once.
   - So a role's default is written once, in its C(defaults/main.yml), and every playbook and role that needs the
     value reads it from there instead of repeating it as a fallback.
   - The owning role is the one whose name, with an underscore, starts the variable's name.
@@ -42,7 +43,7 @@ _raw:
 
 import os
 
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleLookupError, AnsibleUndefinedVariable
 from ansible.plugins.lookup import LookupBase
 
 ROLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'roles')
@@ -72,8 +73,13 @@ class LookupModule(LookupBase):
         values = []
         for name in terms:
             if name in variables:
-                values.append(self._templar.template(variables[name]))
-                continue
+                try:
+                    values.append(self._templar.template(variables[name]))
+                    continue
+                except AnsibleUndefinedVariable:
+                    # As default() would: a value this play cannot render
+                    # (facts of another host it did not gather) is unset here.
+                    pass
             role = owner(name, roles)
             defaults = self._defaults(role) if role else {}
             if name not in defaults:

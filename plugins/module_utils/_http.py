@@ -578,9 +578,10 @@ class HttpClient:
         self.session.headers['Accept'] = 'application/json'
 
     @classmethod
-    def from_module(cls, module, pool_size=10, prefix=''):
+    def from_module(cls, module, pool_size=10, prefix='', service=None):
         """Build from the connection options; ``prefix`` selects a second set
-        (for example ``grafana_``) on modules that talk to two services."""
+        (for example ``grafana_``) on modules that talk to two services, and
+        ``service`` names the far end when the class alone does not."""
         p = module.params
         if prefix:
             creds = dict(username=p.get(prefix + 'username'), password=p.get(prefix + 'password'),
@@ -588,7 +589,7 @@ class HttpClient:
         else:
             creds = dict(username=p['url_username'], password=p['url_password'], bearer_token=p['bearer_token'])
         return cls(p[prefix + 'url'], timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
-                   pool_size=pool_size, max_response_bytes=p['max_response_bytes'], **creds)
+                   pool_size=pool_size, max_response_bytes=p['max_response_bytes'], service=service, **creds)
 
     def endpoint(self, path):
         return self.base_url + path

@@ -22,9 +22,10 @@ description:
     A container counts as seen when its full id appears in a series' C(id) label
     (C(/docker/<id>) under the cgroupfs driver, C(/system.slice/docker-<id>.scope) under systemd) or its
     name in a C(name) label.
-  - Until Prometheus has scraped the job successfully since it started (C(timestamp(up{job="<job>"} == 1)) against
-    C(startTime) of C(/api/v1/status/runtimeinfo)), the series it holds are from before its start, and count as none;
-    right after an engine restart, which restarts Prometheus too, they would still carry the names.
+  - Only samples from after Prometheus' start (C(startTime) of C(/api/v1/status/runtimeinfo)) count. Right after an
+    engine restart, which restarts Prometheus too, the series it replays from before its start still carry the
+    names, and cAdvisor stamps its own samples, so no staleness marker ends them; until the restarted cAdvisor has
+    been scraped with its containers, those containers count as not seen.
   - 'Diagnoses known failure modes by name, each with its likely cause and fix: C(no_series) (Prometheus
     holds no cAdvisor series for the job), C(root_cgroup_only) (only C(id="/") is exported) and
     C(no_name_labels) (container series exist but without C(name)/C(image) labels: cAdvisor''s Docker
@@ -202,12 +203,15 @@ def normalize_containers(items):
     return out
 
 
-def newest_per_id(results):
-    """The label sets of each cgroup id that carry its newest sample.
+def newest_per_id(results, since=None):
+    """The label sets of each cgroup id that carry its newest sample, of those
+    with a sample at or after ``since`` (Prometheus' start; None: all).
 
     ``results`` are vector samples whose value is that label set's newest
     sample time. An engine restart leaves a container's old named series
-    beside its new unnamed one; only the newer tells the present.
+    beside its new unnamed one; only the newer tells the present. Before the
+    restarted cAdvisor has been scraped with its containers there is no newer
+    one, and the old one, replayed from before Prometheus' start, is left out.
     """
     newest = {}
     for sample in results:
@@ -216,31 +220,14 @@ def newest_per_id(results):
             when = float(sample['value'][1])
         except (KeyError, IndexError, TypeError, ValueError):
             when = 0.0
+        if since is not None and when < since:
+            continue
         newest.setdefault(labels.get('id') or '', []).append((when, labels))
     out = []
     for entries in newest.values():
         top = max(when for when, dummy in entries)
         out.extend(labels for when, labels in entries if when == top)
     return out
-
-
-def scraped_since(up_times, start):
-    """Whether the job has a successful scrape (``timestamp(up == 1)``
-    samples) since Prometheus started at ``start`` (None: not known).
-
-    Until it has, the cAdvisor series Prometheus holds are the ones from before
-    its start: an engine restart restarts it too, and no staleness marker ends
-    cAdvisor's self-stamped series, so their names would still count.
-    """
-    if start is None:
-        return True
-    times = []
-    for sample in up_times:
-        try:
-            times.append(float(sample['value'][1]))
-        except (KeyError, IndexError, TypeError, ValueError):
-            continue
-    return bool(times) and max(times) >= start
 
 
 def analyze(series, containers, ignore=(), job='cadvisor', metric='container_last_seen'):
@@ -346,7 +333,6 @@ def run(module):
     client = PrometheusClient.from_module(module, pool_size=2)
     query = 'max by (id, name, image) (timestamp(%s{job="%s"}) > time() - %s)' % (
         p['metric'], _label_value(p['job']), repr(float(p['max_age'])))
-    up_query = 'timestamp(up{job="%s"} == 1)' % _label_value(p['job'])
     state = {}
 
     def check():
@@ -355,8 +341,9 @@ def run(module):
         else:
             containers = normalize_containers(running_containers(p['docker_host'], p['timeout'],
                                                                  p['max_response_bytes']))
-        fresh = scraped_since(client.query_vector(up_query, origin='cadvisor_coverage'), client.start_time())
-        series = newest_per_id(client.query_vector(query, origin='cadvisor_coverage')) if fresh else []
+        # Prometheus' start time is read on each try: one restarted during the
+        # wait holds its old series again.
+        series = newest_per_id(client.query_vector(query, origin='cadvisor_coverage'), since=client.start_time())
         state.update(analyze(series, containers, p['ignore_containers'], p['job'], p['metric']))
         return not state['missing'] and not state['diagnoses'], None
 

@@ -126,8 +126,7 @@ def run(module):
     if module.check_mode:
         module.row_detail = 'would reload' if params['files_changed'] else 'no reload predicted'
         module.exit_json(changed=params['files_changed'], reloaded=params['files_changed'])
-    client = HttpClient.from_module(module, pool_size=1)
-    client.service = name
+    client = HttpClient.from_module(module, pool_size=1, service=name)
     newest = newest_time(params['files'])
     last = sample(client.metrics(), '%s_config_last_reload_success_timestamp_seconds' % service) or 0.0
     result = dict(newest_file_time=newest, last_reload_time=last)

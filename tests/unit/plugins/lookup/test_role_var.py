@@ -7,6 +7,12 @@ from ansible.errors import AnsibleError
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 trusts every string
+    def trust_as_template(value):
+        return value
+
 from ansible_collections.coinpilot.monitoring.plugins.lookup.role_var import LookupModule, owner
 
 
@@ -19,6 +25,13 @@ def _lookup(names, variables):
 def test_the_play_value_wins_over_the_role_default():
     assert _lookup(['cadvisor_container_name', 'node_exporter_container_name'],
                    {'cadvisor_container_name': 'my-cadvisor'}) == ['my-cadvisor', 'node-exporter']
+
+
+def test_a_play_value_this_play_cannot_render_falls_back_as_default_would():
+    # multihost's store URL reads another host's facts, which verify.yml does not gather.
+    assert _lookup(['prometheus_remote_write', 'prometheus_web_port'],
+                   {'prometheus_remote_write': trust_as_template("{{ [{'url': hostvars['node1'].ansible_facts.default_ipv4.address}] }}"),
+                    'hostvars': {'node1': {'ansible_facts': {}}}, 'prometheus_web_port': 9091}) == [[], 9091]
 
 
 def test_a_default_keeps_its_type():

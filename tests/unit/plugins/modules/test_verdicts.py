@@ -154,14 +154,22 @@ def test_newest_per_id_keeps_only_the_present_label_set():
     assert newest_per_id([_sample(a, '', 100), _sample(a, 'core', 300)]) == [{'id': a, 'name': 'core', 'image': 'img'}]
 
 
-def test_scraped_since_counts_only_a_successful_scrape_after_the_start():
-    ups = [{'metric': {'instance': 'c:8080'}, 'value': [500, '400.5']}]
-    assert cc.scraped_since(ups, 400.0) is True
-    assert cc.scraped_since(ups, 401.0) is False
-    # Not scraped successfully at all (up == 1 returns nothing).
-    assert cc.scraped_since([], 400.0) is False
-    # A Prometheus that does not say when it started: no filter.
-    assert cc.scraped_since([], None) is True
+def test_newest_per_id_leaves_out_what_is_older_than_prometheus_start():
+    a, b = '/docker/' + 'a' * 64, '/docker/' + 'b' * 64
+    # Replayed after an engine restart: named series from before the start at
+    # 400, and the restarted cAdvisor scraped before it has found its
+    # containers (only the root cgroup is new). Nothing counts as seen yet.
+    replayed = [_sample(a, 'core', 390), _sample(b, 'db', 395), _sample('/', '', 405)]
+    assert cc.newest_per_id(replayed, since=400.0) == [{'id': '/'}]
+    analysis = cc.analyze(cc.newest_per_id(replayed, since=400.0),
+                          cc.normalize_containers([{'Id': 'a' * 64, 'Names': ['/core']}]))
+    assert (analysis['seen'], [c['name'] for c in analysis['missing']]) == ([], ['core'])
+    # Once it has them, unnamed: the incident, by its diagnosis.
+    found = cc.newest_per_id(replayed + [_sample(a, '', 415), _sample(b, '', 415)], since=400.0)
+    assert [d['name'] for d in cc.analyze(found, [])['diagnoses']] == ['no_name_labels']
+    # A sample at the start itself counts; without a known start, all do.
+    assert cc.newest_per_id([_sample(a, 'core', 400)], since=400.0) == [{'id': a, 'name': 'core', 'image': 'img'}]
+    assert len(cc.newest_per_id(replayed, since=None)) == 3
 
 
 @pytest.mark.parametrize('text, seconds', [
