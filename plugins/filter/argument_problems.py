@@ -14,6 +14,9 @@ description:
   - Ansible's own validation of a role's arguments stops with every error and the whole spec, several kilobytes;
     the preflights use this filter instead, so a bad input stops the run in one line, before anything changes.
   - A variable whose spec sets C(no_log) is shown as C(********).
+  - A text variable whose name ends in C(_image) must also be an image reference as the collection writes them (a
+    lower-case name, a tag or C(@sha256:) digest, no spaces), since a typo would otherwise surface later as some
+    other, misleading error from the engine. These lines come after the type lines.
 author:
   - CoinPilot platform team (@coinpilot)
 options:
@@ -51,6 +54,7 @@ _value:
 '''
 
 import json
+import re
 
 from collections.abc import Mapping
 
@@ -69,6 +73,12 @@ TYPE_WORDS = {
     'raw': 'a value',
 }
 SHOWN = 60
+
+# Docker's reference grammar, without the parts this collection never needs
+# (it pins by tag or digest).
+IMAGE_REFERENCE = re.compile(
+    r'^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*'
+    r'(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$')
 
 
 def _shown(value, secret):
@@ -135,6 +145,11 @@ def argument_problems(values, spec, unset='__unset__'):
         if errors:
             problems.append('%s is %s%s; set it to %s.' % (
                 name, _shown(values[name], secret), _reason(name, errors[0]), _expected(option)))
+    for name in spec:
+        value = values.get(name, unset)
+        if name.endswith('_image') and value != unset and isinstance(value, str) and not IMAGE_REFERENCE.match(value):
+            problems.append('%s is %s, which is not an image reference; write it like prom/prometheus:v3.5.3 '
+                            '(lower-case name, a tag or @sha256: digest, no spaces).' % (name, json.dumps(value)))
     return problems
 
 

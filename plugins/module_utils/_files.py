@@ -102,13 +102,30 @@ def ensure_file(module, entry, content, diffs=None):
                 if rc != 0:
                     detail = ' | '.join(line for line in (err + '\n' + out).splitlines() if line.strip())
                     module.fail_json(msg='%s failed to validate, the live file is unchanged: %s' % (path, detail),
-                                     rc=rc, stdout=out, stderr=err)
+                                     rc=rc, stdout=out, stderr=err, failed_path=path)
             module.atomic_move(b_tmp, b_path, unsafe_writes=False)
         finally:
             if os.path.lexists(b_tmp):
                 os.unlink(b_tmp)
     attrs = module.set_fs_attributes_if_different(module.load_file_common_arguments(entry), False)
     return differs or attrs
+
+
+def _remove(module, path):
+    if module.check_mode:
+        return
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def remove_paths(module, paths):
+    """Remove each of ``paths`` that exists; returns those, in order."""
+    removed = [path for path in paths if os.path.lexists(path)]
+    for path in removed:
+        _remove(module, path)
+    return removed
 
 
 def remove_unlisted(module, directory, keep):
@@ -124,10 +141,5 @@ def remove_unlisted(module, directory, keep):
         if path in keep:
             continue
         removed.append(path)
-        if module.check_mode:
-            continue
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        else:
-            os.unlink(path)
+        _remove(module, path)
     return removed

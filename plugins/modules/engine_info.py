@@ -10,7 +10,7 @@ short_description: Read what the preflights need of the Docker engine and its ho
 version_added: 0.2.0
 description:
   - Asks the Docker Engine API at O(docker_host) for C(/info), C(/version) (with C(MinAPIVersion), the oldest API
-    version the engine accepts), every network and every container, stopped ones too. Each comes back in the
+    version the engine accepts), every network, every volume and every container, stopped ones too. Each comes back in the
     Engine API's own shape, as M(community.docker.docker_host_info) returns it with C(verbose_output=true).
   - Reads the labels of each image in O(images), says which of O(paths) exist on the host, and measures the free
     space in the engine's root directory, where images, volumes and the Prometheus TSDB live.
@@ -71,6 +71,11 @@ version:
   type: dict
 networks:
   description: The engine's networks (C(GET /networks)), each with its C(IPAM).
+  returned: when RV(can_talk_to_docker) is true
+  type: list
+  elements: dict
+volumes:
+  description: The engine's volumes (the C(Volumes) of C(GET /volumes)), each with its C(Name) and C(Driver).
   returned: when RV(can_talk_to_docker) is true
   type: list
   elements: dict
@@ -142,6 +147,7 @@ def run(module):
         host_info=info,
         version=get_json(p['docker_host'], '/version', p['timeout']),
         networks=get_json(p['docker_host'], '/networks', p['timeout']),
+        volumes=get_json(p['docker_host'], '/volumes', p['timeout']).get('Volumes') or [],
         containers=get_json(p['docker_host'], '/containers/json?all=1', p['timeout']),
         images=dict((ref, image_labels(p['docker_host'], ref, p['timeout'])) for ref in p['images']),
         root_dir_free_mb=free_mb(info.get('DockerRootDir') or '/var/lib/docker'),

@@ -15,7 +15,8 @@ description:
   - Then does for each of O(files) what M(ansible.builtin.copy) does with C(content). A file is written only when
     its content differs, through a temp file in the same directory that its C(validate) command must accept
     first, and moved into place in one step; its owner, group and mode are set either way.
-  - Then removes whatever else each of O(exclusive) holds, so a file the role no longer renders does not linger.
+  - Then removes whatever else each of O(exclusive) holds, and each of O(absent), so a file the role no longer
+    renders does not linger.
   - One module call for all of a role's files instead of one per file and one more to look for stale ones, so an
     idempotent rerun pays one round trip to the host.
   - The content of a secret file goes in O(secret_contents), which Ansible keeps out of every output; such a file
@@ -85,6 +86,12 @@ options:
     type: list
     elements: path
     default: []
+  absent:
+    description:
+      - Files the role no longer renders, in directories it shares with others; each is removed when it exists.
+    type: list
+    elements: path
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -108,8 +115,13 @@ changed_paths:
   type: list
   elements: str
   sample: [/opt/monitoring/grafana/dashboards/overview.json]
+failed_path:
+  description: The file whose C(validate) command refused its new content; the live file is unchanged, and the files
+    after it in O(files) were not looked at.
+  returned: when a file fails to validate
+  type: str
 removed:
-  description: What was removed from O(exclusive) (or would be, in check mode).
+  description: What was removed from O(exclusive), and which of O(absent) (or would be, in check mode).
   returned: always
   type: list
   elements: str
@@ -119,7 +131,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._files import ensure_directory, ensure_file, remove_unlisted
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._files import ensure_directory, ensure_file, remove_paths, remove_unlisted
 
 _ATTRS = dict(owner=dict(type='str'), group=dict(type='str'), mode=dict(type='raw'))
 
@@ -141,6 +153,7 @@ def run(module):
     removed = []
     for directory in p['exclusive']:
         removed.extend(remove_unlisted(module, os.path.normpath(directory), keep))
+    removed.extend(remove_paths(module, p['absent']))
     result = dict(changed=bool(changed_paths or removed), changed_paths=changed_paths, removed=removed)
     if module._diff:
         result['diff'] = diffs
@@ -155,6 +168,7 @@ def main():
                 path=dict(type='path', required=True), content=dict(type='str'), validate=dict(type='str'), **_ATTRS)),
             secret_contents=dict(type='dict', default={}, no_log=True),
             exclusive=dict(type='list', elements='path', default=[]),
+            absent=dict(type='list', elements='path', default=[]),
         ),
         supports_check_mode=True,
     )

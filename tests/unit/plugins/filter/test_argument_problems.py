@@ -51,3 +51,22 @@ def test_values_inside_other_mappings_are_still_checked():
 
 def test_unset_values_are_not_checked():
     assert argument_problems({'x_port': '__unset__'}, SPEC) == []
+
+
+IMAGE_SPEC = {'x_port': {'type': 'int'}, 'x_image': {'type': 'str'}, 'x_other': {'type': 'str'}}
+
+
+def test_image_references_follow_docker_grammar():
+    digest = 'prom/prometheus:v3.5.3@sha256:' + '0' * 64
+    for good in ('prom/prometheus:v3.5.3', 'localhost:5000/team/app_x:1.0', digest, 'busybox'):
+        assert argument_problems({'x_image': good}, IMAGE_SPEC) == [], good
+    for bad in ('prom/node-exporter v1.11.1', 'ghcr.io/google/cadvisor: v0.60.5', 'Prom/Prometheus:v3', 'x@sha256:abc'):
+        assert argument_problems({'x_image': bad}, IMAGE_SPEC) == [
+            'x_image is "%s", which is not an image reference; write it like prom/prometheus:v3.5.3 '
+            '(lower-case name, a tag or @sha256: digest, no spaces).' % bad], bad
+
+
+def test_type_problems_come_before_image_problems_and_other_names_are_not_images():
+    problems = argument_problems({'x_image': 'a b', 'x_port': 'ninety', 'x_other': 'a b'}, IMAGE_SPEC)
+    assert [p.split(' ')[0] for p in problems] == ['x_port', 'x_image']
+    assert argument_problems({'x_image': '__unset__'}, IMAGE_SPEC) == []

@@ -16,6 +16,7 @@ def engine_fixture(engine_standin, tmp_path):
         '/info': (200, {'DockerRootDir': str(tmp_path), 'CgroupVersion': '2', 'DriverStatus': [['Backing Filesystem', 'extfs']]}),
         '/version': (200, {'Version': '29.0.1', 'ApiVersion': '1.52', 'MinAPIVersion': '1.44'}),
         '/networks': (200, [{'Name': 'monitoring', 'IPAM': {'Config': [{'Subnet': '172.30.0.0/24', 'Gateway': '172.30.0.1'}]}}]),
+        '/volumes': (200, {'Volumes': [{'Name': 'prometheus-data', 'Driver': 'local'}], 'Warnings': None}),
         '/containers/json?all=1': (200, [{'Id': 'a' * 64, 'Names': ['/prometheus'], 'State': 'exited',
                                           'Ports': [{'PrivatePort': 9090, 'PublicPort': 9090}]}]),
         '/images/%s/json' % IMAGE.replace('/', '%2F').replace(':', '%3A'):
@@ -32,6 +33,7 @@ def test_one_call_answers_every_preflight_question(engine, tmp_path, run_module)
     assert result['version']['MinAPIVersion'] == '1.44'
     assert result['host_info']['CgroupVersion'] == '2'
     assert [n['Name'] for n in result['networks']] == ['monitoring']
+    assert result['volumes'] == [{'Name': 'prometheus-data', 'Driver': 'local'}]
     # Stopped containers too: a port check must see them.
     assert [(c['Names'], c['State']) for c in result['containers']] == [(['/prometheus'], 'exited')]
     assert result['images'] == {IMAGE: {'org.opencontainers.image.version': 'v0.55.1'}, 'coinpilot/absent:1': None}
@@ -76,3 +78,10 @@ def test_a_malformed_docker_host_is_refused(run_module):
     assert result['failed'] is True
     assert result['msg'] == ('Option docker_host must be unix:///path/to/docker.sock or tcp://host:port, '
                              'got "/var/run/docker.sock"')
+
+
+def test_an_engine_without_volumes_lists_none(engine, run_module):
+    # The Engine API answers null, not an empty list, when there is none.
+    engine.routes['/volumes'] = (200, {'Volumes': None, 'Warnings': None})
+    result = run_module('engine_info', {'docker_host': engine.url})
+    assert (result['failed'], result['volumes']) == (False, [])

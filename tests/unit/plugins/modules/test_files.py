@@ -85,6 +85,7 @@ def test_a_rejected_file_leaves_the_live_one_unchanged(tmp_path, run_module):
     assert result['failed'] is True
     assert result['msg'].startswith('%s failed to validate, the live file is unchanged: ' % live)
     assert 'JSONDecodeError' in result['msg'] and '\n' not in result['msg']
+    assert result['failed_path'] == live
     assert open(live).read() == '{"uid": "a"}\n'
     assert sorted(os.listdir(os.path.dirname(live))) == ['a.json']
     args['files'][0]['content'] = '{"uid": "c"}'
@@ -98,3 +99,18 @@ def test_bad_input_is_one_line(tmp_path, run_module):
         tmp_path / 'grafana' / 'dashboards' / 'a.json')
     empty = run_module('files', {'files': [{'path': str(tmp_path / 'x')}]})
     assert empty['msg'] == '%s has no content: give it in files or in secret_contents.' % (tmp_path / 'x')
+
+
+def test_absent_files_go_and_missing_ones_are_no_change(tmp_path, run_module):
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    for name in ('ours.yml', 'theirs.yml'):
+        (shared / name).write_text(name)
+    args = {'absent': [str(shared / 'ours.yml'), str(shared / 'never.yml')]}
+    checked = run_module('files', args, check_mode=True)
+    assert (checked['changed'], checked['removed']) == (True, [str(shared / 'ours.yml')])
+    assert (shared / 'ours.yml').exists()
+    assert run_module('files', args)['removed'] == [str(shared / 'ours.yml')]
+    assert sorted(os.listdir(str(shared))) == ['theirs.yml']
+    again = run_module('files', args)
+    assert (again['changed'], again['removed']) == (False, [])
