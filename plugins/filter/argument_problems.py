@@ -37,7 +37,7 @@ options:
 EXAMPLES = r'''
 - name: Check the variables against the argument spec
   vars:
-    _spec: "{{ (lookup('ansible.builtin.file', 'meta/argument_specs.yml') | from_yaml).argument_specs.main.options }}"
+    _spec: "{{ lookup('coinpilot.monitoring.role_options', 'node_exporter') }}"
     _values: "{{ dict(_spec.keys() | zip(query('ansible.builtin.vars', *_spec.keys(), default='__unset__'))) }}"
     _problems: "{{ _values | coinpilot.monitoring.argument_problems(_spec) }}"
   ansible.builtin.assert:
