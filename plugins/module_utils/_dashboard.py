@@ -219,113 +219,91 @@ class DashboardChecker:
         self.now = now
         self.variables = {}
         self.variable_errors = []
+        self.unresolved = {}
         self.start = self.end = None
 
     # -- variables ---------------------------------------------------------
 
     def _dashboard_builtins(self):
         interval = pq.calculate_interval(self.range_s, self.max_data_points, self.scrape_s)
-        builtins = pq.range_builtins(self.range_s)
-        builtins.update(pq.interval_builtins(interval, self.scrape_s))
-        builtins['__from'] = str(int(self.start * 1000))
-        builtins['__to'] = str(int(self.end * 1000))
-        builtins['__dashboard'] = self.dashboard.get('title') or ''
-        return builtins
+        return pq.macros(self.range_s, interval, self.scrape_s)
 
     def _find_options(self, var_def, builtins):
-        """Run a query variable's query; returns the raw option texts."""
+        """Run a query variable's query; returns the raw option texts.
+
+        ValueError for a query kind public dashboards do not use."""
         name = var_def.get('name')
         query = pq.interpolate(_query_text(var_def), self.variables, builtins=builtins)
         origin = "variable '%s'" % name
         kind = pq.parse_variable_query(query)
         if kind[0] == 'label_values':
             return self.client.label_values(kind[2], match=kind[1], start=self.start, end=self.end, origin=origin)
-        if kind[0] == 'label_names':
-            return self.client.label_names(match=kind[1], start=self.start, end=self.end, origin=origin)
-        if kind[0] == 'metrics':
-            regex = pq.parse_js_regex(kind[1])
-            names = self.client.label_values('__name__', start=self.start, end=self.end, origin=origin)
-            return [n for n in names if regex.search(n)]
         if kind[0] == 'query_result':
             return pq.query_result_texts(self.client.query(kind[1], self.end, origin=origin))
-        if not kind[1]:
-            return []
-        return [pq.metric_text(s) for s in self.client.series(kind[1], self.start, self.end, origin=origin)]
+        raise ValueError('a query other than label_values() or query_result()')
+
+    def _query_options(self, var_def, builtins):
+        """A query variable's options, or the reason it is not resolved."""
+        name = var_def.get('name')
+        try:
+            raw = self._find_options(var_def, builtins)
+        except PromQLError as exc:
+            self.variable_errors.append(VariableQueryError(name, exc.message))
+            raw = []
+        except ValueError as exc:
+            return None, str(exc)
+        regex_text = pq.interpolate(var_def.get('regex') or '', self.variables, builtins=builtins,
+                                    default_format='regex')
+        try:
+            regex = pq.parse_js_regex(regex_text)
+        except Exception as exc:  # re.error or ValueError; report it like a query error
+            self.variable_errors.append(VariableQueryError(
+                name, "variable '%s' has a regex this check cannot use (%s): %s" % (name, exc, regex_text)))
+            regex = None
+        return pq.sort_options(pq.apply_variable_regex([str(v) for v in raw], regex), var_def.get('sort')), None
 
     def resolve_variables(self):
+        """Resolve the variables public dashboards use: query, custom,
+        interval (a fixed list) and datasource. Any other kind, or an
+        interval set to auto, goes to ``unresolved`` with the reason."""
         builtins = self._dashboard_builtins()
         self.variables = {}
         self.variable_errors = []
+        self.unresolved = {}
         for var_def in resolution_order(self.var_defs):
             name = var_def.get('name')
             if not name:
                 continue
             vtype = var_def.get('type') or 'query'
             override = self.overrides.get(name)
-            pairs = []
+            why = None
             if vtype == 'query':
-                if int(var_def.get('refresh') or 0) == 0 and var_def.get('options'):
-                    pairs = [(str(o.get('text')), str(o.get('value'))) for o in var_def['options']
-                             if isinstance(o, dict) and o.get('value') != pq.ALL_VALUE]
-                else:
-                    try:
-                        raw = self._find_options(var_def, builtins)
-                    except PromQLError as exc:
-                        self.variable_errors.append(VariableQueryError(name, exc.message))
-                        raw = []
-                    regex_text = pq.interpolate(var_def.get('regex') or '', self.variables, builtins=builtins,
-                                                default_format='regex')
-                    try:
-                        regex = pq.parse_js_regex(regex_text)
-                    except Exception as exc:  # re.error; report it like a query error
-                        self.variable_errors.append(VariableQueryError(
-                            name, "variable '%s' has a regex Python cannot compile (%s): %s" % (name, exc, regex_text)))
-                        regex = None
-                    pairs = pq.sort_options(pq.apply_variable_regex([str(v) for v in raw], regex),
-                                            var_def.get('sort'))
-            elif vtype == 'custom':
+                pairs, why = self._query_options(var_def, builtins)
+            elif vtype in ('custom', 'interval'):
                 pairs = pq.parse_custom_options(var_def.get('query'))
-            elif vtype == 'interval':
-                pairs = self._interval_options(var_def)
-            elif vtype == 'constant':
-                pairs = [(str(var_def.get('query') or ''), str(var_def.get('query') or ''))]
-            elif vtype == 'textbox':
-                saved = _current_values(var_def)
-                value = saved[0] if saved else str(var_def.get('query') or '')
-                pairs = [(value, value)]
             elif vtype == 'datasource':
                 saved = _current_values(var_def)
-                value = saved[0] if saved else 'Prometheus'
-                pairs = [(value, value)]
-            else:  # adhoc and kinds without a value of their own
+                pairs = [(saved[0], saved[0])] if saved else [('Prometheus', 'Prometheus')]
+            elif vtype == 'adhoc':  # Grafana adds its filters itself; no query names it
+                continue
+            else:
+                why = 'a %s variable' % vtype
+            chosen = _current_values(var_def) if override is None else _current_values({'current': {'value': override}})
+            if vtype == 'interval' and any(v == 'auto' or v.startswith('$__auto_interval') for v in chosen):
+                why = 'an interval variable set to auto'
+            if why is not None:
+                self.unresolved[name] = why
                 continue
             option_values = [p[1] for p in pairs]
-            if vtype in ('constant',):
-                current, is_all = option_values, False
-            elif vtype in ('textbox', 'datasource'):
+            if vtype == 'datasource':
                 current, is_all = (select_values(var_def, [], override) if override is not None
                                    else (option_values, False))
             else:
                 current, is_all = select_values(var_def, option_values, override)
-            if vtype == 'interval':
-                current = [self._auto_interval(var_def) if v == 'auto' or v.startswith('$__auto_interval')
-                           else v for v in current]
             self.variables[name] = pq.Variable(
                 name, current=current, options=option_values, multi=var_def.get('multi'),
-                include_all=var_def.get('includeAll'), all_value=var_def.get('allValue'), is_all=is_all,
-                texts={p[1]: p[0] for p in pairs})
+                include_all=var_def.get('includeAll'), all_value=var_def.get('allValue'), is_all=is_all)
         return self.variables
-
-    def _interval_options(self, var_def):
-        pairs = [(v.strip(), v.strip()) for v in str(var_def.get('query') or '').split(',') if v.strip()]
-        if var_def.get('auto'):
-            pairs.insert(0, ('auto', 'auto'))
-        return pairs
-
-    def _auto_interval(self, var_def):
-        count = int(var_def.get('auto_count') or 30)
-        minimum = pq.parse_duration(var_def.get('auto_min') or '10s')
-        return pq.format_duration(pq.calculate_interval(self.range_s, count, minimum))
 
     # -- panels ------------------------------------------------------------
 
@@ -379,15 +357,11 @@ class DashboardChecker:
             except ValueError:
                 t_min = None
             step = pq.adjust_interval(interval, t_min or interval, self.range_s, target.get('intervalFactor') or 1)
-            builtins = pq.range_builtins(self.range_s)
-            builtins.update(pq.interval_builtins(step, t_min or self.scrape_s))
-            builtins['__from'] = str(int(self.start * 1000))
-            builtins['__to'] = str(int(self.end * 1000))
-            builtins['__dashboard'] = self.dashboard.get('title') or ''
-            query = pq.interpolate(expr, self.variables, scoped, builtins)
+            query = pq.interpolate(expr, self.variables, scoped, pq.macros(self.range_s, step, t_min or self.scrape_s))
             instant = bool(target.get('instant')) and not target.get('range')
             jobs.append({'panel_index': index, 'ref_id': target.get('refId') or '', 'expr': expr,
-                         'query': query, 'instant': instant, 'step': step})
+                         'query': query, 'instant': instant, 'step': step,
+                         'unsupported': pq.unsupported(expr, self.unresolved)})
         return jobs
 
     def _title(self, instance):
@@ -396,6 +370,9 @@ class DashboardChecker:
 
     def _run_job(self, job, title, panel_id):
         origin = "panel '%s' (id %s), query %s" % (title, panel_id, job['ref_id'] or '?')
+        if job['unsupported']:
+            return {'status': 'error', 'series': 0,
+                    'error': '%s uses what this check does not expand: %s' % (origin, ', '.join(job['unsupported']))}
         try:
             if job['instant']:
                 data = self.client.query(job['query'], self.end, origin=origin)

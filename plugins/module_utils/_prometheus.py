@@ -142,24 +142,12 @@ class PrometheusClient(HttpClient):
         data = self.api(path, params, origin=origin)
         return check_list_of([] if data is None else data, kind, self.where(path), 'data', noun)
 
-    def series(self, match, start=None, end=None, origin=None):
-        params = {'match[]': match}
-        _add_range(params, start, end)
-        return self._list('/api/v1/series', params, origin, dict, 'a label set')
-
     def label_values(self, label, match=None, start=None, end=None, origin=None):
         params = {}
         if match:
             params['match[]'] = match
         _add_range(params, start, end)
         return self._list('/api/v1/label/%s/values' % label, params, origin, str, 'a label value')
-
-    def label_names(self, match=None, start=None, end=None, origin=None):
-        params = {}
-        if match:
-            params['match[]'] = match
-        _add_range(params, start, end)
-        return self._list('/api/v1/labels', params, origin, str, 'a label name')
 
 
 def rfc3339_seconds(text):

@@ -7,25 +7,25 @@
 
 Private to this collection. Nothing here does I/O, so every rule can be unit
 tested on its own. The behaviour follows Grafana's template service and its
-Prometheus datasource: variable syntaxes, formats, escaping of multi-value and
-"All" selections, and the interval macros.
+Prometheus datasource, for the part of it that public dashboards use
+(docs/dashboard-features.md counts them): variable references, escaping of
+multi-value and "All" selections, and the interval macros. What is left out
+is named by ``unsupported`` instead of being expanded wrongly.
 """
 
-import json
 import math
 import re
 
 from ansible_collections.coinpilot.monitoring.plugins.module_utils import _duration
 
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover - Python 2 is not supported by the modules
-    quote = None
-
 ALL_VALUE = '$__all'
 
-# $var | [[var]] | [[var:fmt]] | ${var} | ${var.field} | ${var:fmt}
-VARIABLE_RE = re.compile(r'\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}')
+# $var | ${var} | ${var.field} | ${var:fmt}. Grafana's deprecated [[var]] is
+# matched too, only so that unsupported() can name it.
+VARIABLE_RE = re.compile(r'\$(\w+)|\$\{(\w+)(?:\.[^:^}]+)?(?::([^}]+))?\}|\[\[(\w+?)(?::\w+)?\]\]')
+
+# The macros real dashboards use (docs/dashboard-features.md).
+MACROS = ('__interval', '__rate_interval', '__range')
 
 
 def parse_duration(text):
@@ -101,19 +101,10 @@ def rate_interval(interval_s, scrape_s):
     return max(interval_s + scrape_s, 4 * scrape_s)
 
 
-def range_builtins(range_s):
-    range_ms = int(round(range_s * 1000))
-    range_whole = int(round(range_s))
-    return {'__range_ms': str(range_ms), '__range_s': str(range_whole), '__range': '%ds' % range_whole}
-
-
-def interval_builtins(interval_s, scrape_s):
-    return {
-        '__interval': format_duration(interval_s),
-        '__interval_ms': str(int(round(interval_s * 1000))),
-        '__rate_interval': format_duration(rate_interval(interval_s, scrape_s)),
-        '__rate_interval_ms': str(int(round(rate_interval(interval_s, scrape_s) * 1000))),
-    }
+def macros(range_s, interval_s, scrape_s):
+    """``$__range``, ``$__interval`` and ``$__rate_interval`` as text."""
+    return {'__range': '%ds' % int(round(range_s)), '__interval': format_duration(interval_s),
+            '__rate_interval': format_duration(rate_interval(interval_s, scrape_s))}
 
 
 class Variable:
@@ -124,7 +115,7 @@ class Variable:
     """
 
     def __init__(self, name, current=None, options=None, multi=False, include_all=False,
-                 all_value=None, is_all=False, texts=None):
+                 all_value=None, is_all=False):
         self.name = name
         self.current = list(current or [])
         self.options = list(options or [])
@@ -132,7 +123,6 @@ class Variable:
         self.include_all = bool(include_all)
         self.all_value = all_value or None
         self.is_all = bool(is_all)
-        self.texts = texts or {}
 
     def values(self):
         """The concrete values the selection stands for (repeats iterate these)."""
@@ -167,71 +157,36 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def _quote_each(values, quote_char):
-    esc = '\\' + quote_char
-    return ','.join(quote_char + v.replace(quote_char, esc) + quote_char for v in values)
+def _alternation(escaped):
+    return escaped[0] if len(escaped) == 1 else '(' + '|'.join(escaped) + ')'
 
 
-def _encode(value):
-    return quote(value, safe="-_.!~*'()")
+def format_value(value, fmt, variable=None):
+    """A value (string or list) as Grafana puts it into a Prometheus query.
 
-
-def format_value(value, fmt, variable=None, name=None):
-    """Format a value (string or list) the way Grafana's named formats do.
-
-    ``fmt`` None means the Prometheus datasource's own formatter: a variable
-    that can hold one value only is quoted for a string literal; a multi-value
-    or "All" variable becomes an escaped regex alternation.
+    ``fmt`` None is the Prometheus datasource's own formatter: a variable
+    that can hold one value only is quoted for a string literal; a
+    multi-value or "All" variable becomes an escaped regex alternation.
+    ``regex`` is the one named format real dashboards use in queries; any
+    other gives the values comma separated, as titles show them (queries
+    that name one are refused by ``unsupported``).
     """
     if fmt is None:
-        multi = variable is not None and (variable.multi or variable.include_all)
-        if not multi:
-            if isinstance(value, list):
-                return ','.join(prometheus_regular_escape(v) for v in value)
-            return prometheus_regular_escape(value)
-        escaped = [prometheus_special_regex_escape(v) for v in _as_list(value)]
-        if len(escaped) == 1:
-            return escaped[0]
-        return '(' + '|'.join(escaped) + ')'
+        if variable is None or not (variable.multi or variable.include_all):
+            return ','.join(prometheus_regular_escape(v) for v in _as_list(value))
+        return _alternation([prometheus_special_regex_escape(v) for v in _as_list(value)])
     if fmt == 'regex':
-        escaped = [regex_escape(v) for v in _as_list(value)]
-        if len(escaped) == 1:
-            return escaped[0]
-        return '(' + '|'.join(escaped) + ')'
-    values = _as_list(value)
-    if fmt == 'pipe':
-        return '|'.join(values)
-    if fmt in ('csv', 'raw'):
-        return ','.join(values)
-    if fmt == 'json':
-        return json.dumps(value)
-    if fmt == 'doublequote':
-        return _quote_each(values, '"')
-    if fmt == 'singlequote':
-        return _quote_each(values, "'")
-    if fmt == 'sqlstring':
-        return ','.join("'" + v.replace("'", "''") + "'" for v in values)
-    if fmt == 'percentencode':
-        if isinstance(value, list) and len(value) > 1:
-            return _encode('{' + ','.join(value) + '}')
-        return _encode(values[0] if values else '')
-    if fmt == 'text':
-        return ' + '.join(values)
-    if fmt == 'queryparam':
-        return '&'.join('var-%s=%s' % (_encode(name or ''), _encode(v)) for v in values)
-    # glob, and Grafana's fallback for a format it does not know
-    if isinstance(value, list) and len(value) > 1:
-        return '{' + ','.join(value) + '}'
-    return values[0] if values else ''
+        return _alternation([regex_escape(v) for v in _as_list(value)])
+    return ','.join(_as_list(value))
 
 
-def interpolate(text, variables, scoped=None, builtins=None, default_format=None, _depth=0):
+def interpolate(text, variables, scoped=None, builtins=None, default_format=None):
     """Expand every variable reference in ``text``.
 
     ``variables`` maps names to Variable; ``scoped`` maps names to one value
     (a repeated panel's own value wins over the dashboard's selection);
     ``builtins`` maps macro names such as ``__rate_interval`` to strings.
-    Unknown names are left as written, as Grafana leaves them.
+    Unknown names, and the [[var]] syntax, are left as written.
     """
     if not text or not isinstance(text, str):
         return text
@@ -239,50 +194,64 @@ def interpolate(text, variables, scoped=None, builtins=None, default_format=None
     builtins = builtins or {}
 
     def replace(match):
-        name = match.group(1) or match.group(2) or match.group(4)
-        fmt = match.group(3) or match.group(6) or default_format
+        name = match.group(1) or match.group(2)
+        fmt = match.group(3) or default_format
         variable = variables.get(name)
         if name in scoped:
-            return format_value(scoped[name], fmt, variable, name)
+            return format_value(scoped[name], fmt, variable)
         if name in builtins:
             return str(builtins[name])
         if variable is None:
             return match.group(0)
         if variable.is_all:
-            if variable.all_value and fmt not in ('text', 'percentencode'):
-                if _depth > 5:
-                    return variable.all_value
-                return interpolate(variable.all_value, variables, scoped, builtins, default_format, _depth + 1)
-            if fmt == 'text':
-                return 'All'
-            return format_value(variable.options, fmt, variable, name)
-        if fmt == 'text' and variable.texts:
-            return format_value([variable.texts.get(v, v) for v in variable.current], fmt, variable, name)
+            # An allValue is taken as written: no public dashboard puts a
+            # variable in one.
+            return variable.all_value or format_value(variable.options, fmt, variable)
         value = variable.current if variable.multi else (variable.current[0] if variable.current else '')
-        return format_value(value, fmt, variable, name)
+        return format_value(value, fmt, variable)
 
     return VARIABLE_RE.sub(replace, text)
 
 
 def referenced_names(text):
-    """Variable names that ``text`` refers to, in any syntax."""
+    """Variable names that ``text`` refers to."""
     if not text or not isinstance(text, str):
         return set()
-    return {m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(text)}
+    return {m.group(1) or m.group(2) for m in VARIABLE_RE.finditer(text)} - {None}
+
+
+def unsupported(text, unresolved=None):
+    """What ``text`` uses that this check does not expand, one phrase each.
+
+    Grafana's deprecated [[var]], a named format other than regex, a macro
+    other than ``MACROS``, and a variable the check did not resolve
+    (``unresolved`` maps its name to the reason). A panel that uses one is
+    reported as such rather than sent to Prometheus half expanded.
+    """
+    found = []
+    for match in VARIABLE_RE.finditer(text or ''):
+        name = match.group(1) or match.group(2)
+        if name is None:
+            found.append('%s (write $%s)' % (match.group(0), match.group(4)))
+        elif match.group(3) not in (None, 'regex'):
+            found.append('%s (the %s format)' % (match.group(0), match.group(3)))
+        elif name.startswith('__') and name not in MACROS:
+            found.append('%s (a macro)' % match.group(0))
+        elif name in (unresolved or {}):
+            found.append('%s (%s)' % (match.group(0), unresolved[name]))
+    return sorted(set(found), key=found.index)
 
 
 _LABEL_VALUES_RE = re.compile(r'^\s*label_values\(\s*(?:(.+?)\s*,\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$', re.S)
-_LABEL_NAMES_RE = re.compile(r'^\s*label_names\(\s*(.*?)\s*\)\s*$', re.S)
-_METRICS_RE = re.compile(r'^\s*metrics\(\s*(.+?)\s*\)\s*$', re.S)
 _QUERY_RESULT_RE = re.compile(r'^\s*query_result\(\s*(.+)\s*\)\s*$', re.S)
 
 
 def parse_variable_query(query):
     """Classify a Prometheus variable query as Grafana does.
 
-    Returns one of ``('label_values', metric_or_None, label)``,
-    ``('label_names', match_or_None)``, ``('metrics', regex)``,
-    ``('query_result', expr)`` or ``('series', expr)``.
+    Returns ``('label_values', metric_or_None, label)`` or
+    ``('query_result', expr)``, the two kinds real dashboards use, else
+    ``(None, query)``.
     """
     if isinstance(query, dict):
         query = query.get('query') or ''
@@ -290,16 +259,10 @@ def parse_variable_query(query):
     match = _LABEL_VALUES_RE.match(query)
     if match:
         return ('label_values', match.group(1) or None, match.group(2))
-    match = _LABEL_NAMES_RE.match(query)
-    if match:
-        return ('label_names', match.group(1) or None)
-    match = _METRICS_RE.match(query)
-    if match:
-        return ('metrics', match.group(1))
     match = _QUERY_RESULT_RE.match(query)
     if match:
         return ('query_result', match.group(1))
-    return ('series', query.strip())
+    return (None, query.strip())
 
 
 def metric_text(labels):
@@ -325,94 +288,52 @@ def query_result_texts(data):
 
 
 def parse_js_regex(text):
-    """Compile a variable's regex field. Grafana takes ``/pattern/flags``
-    (JavaScript syntax) or a bare pattern; named groups ``(?<name>...)``
-    become Python's ``(?P<name>...)``."""
+    """Compile a variable's regex field: ``/pattern/`` as Grafana writes it,
+    or a bare pattern. ValueError for the JavaScript flags and named groups
+    no public dashboard uses."""
     if not text:
         return None
-    flags = 0
-    match = re.match(r'^/(.*)/([gimsuy]*)$', text, re.S)
-    if match:
-        pattern, jsflags = match.group(1), match.group(2)
-        if 'i' in jsflags:
-            flags |= re.I
-        if 'm' in jsflags:
-            flags |= re.M
-        if 's' in jsflags:
-            flags |= re.S
-    else:
-        pattern = text
-    pattern = re.sub(r'\(\?<(?![=!])', '(?P<', pattern)
-    return re.compile(pattern, flags)
+    match = re.match(r'^/(.*)/([a-z]*)$', text, re.S)
+    if match and match.group(2):
+        raise ValueError('the flags /%s are not supported' % match.group(2))
+    pattern = match.group(1) if match else text
+    if re.search(r'\(\?<\w', pattern):
+        raise ValueError('named groups are not supported; capture the value with group 1')
+    return re.compile(pattern)
 
 
 def apply_variable_regex(values, regex):
     """Filter and extract option values with a variable's regex.
 
-    Returns ``[(text, value), ...]`` without duplicates, keeping order. With
-    named groups ``text`` and ``value`` they are used; otherwise group 1; a
-    regex without groups only filters, and keeps the value whole.
+    Returns ``[(text, value), ...]`` without duplicates, keeping order: the
+    regex's group 1 when it has groups (an option without it is dropped),
+    else the value whole when the regex matches.
     """
     out = []
     seen = set()
     for raw in values:
-        if regex is None:
-            pair = (raw, raw)
-        else:
+        got = raw
+        if regex is not None:
             match = regex.search(raw)
-            if not match:
-                continue
-            groups = match.groupdict()
-            if groups.get('value') is not None or groups.get('text') is not None:
-                value = groups.get('value') if groups.get('value') is not None else groups.get('text')
-                text = groups.get('text') if groups.get('text') is not None else value
-                pair = (text, value)
-            elif match.re.groups >= 1:
-                got = match.group(1)
-                if got is None:
-                    continue
-                pair = (got, got)
-            else:
-                pair = (raw, raw)
-        if pair[1] in seen:
+            got = (match.group(1) if match.re.groups else raw) if match else None
+        if got is None or got in seen:
             continue
-        seen.add(pair[1])
-        out.append(pair)
+        seen.add(got)
+        out.append((got, got))
     return out
 
 
-def _natural_key(text):
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r'(\d+)', text)]
-
-
-def _number_key(text):
-    match = re.search(r'-?\d+(\.\d+)?', text)
-    return float(match.group(0)) if match else float('-inf')
-
-
 def sort_options(pairs, sort):
-    """Order options by Grafana's sort codes (0 keeps the query's order)."""
+    """Order options by Grafana's sort codes 1 (alphabetical) and 5
+    (alphabetical, case-insensitive); any other keeps the query's order."""
     sort = int(sort or 0)
-    if sort in (1, 2):
-        return sorted(pairs, key=lambda p: p[0], reverse=sort == 2)
-    if sort in (3, 4):
-        return sorted(pairs, key=lambda p: _number_key(p[0]), reverse=sort == 4)
-    if sort in (5, 6):
-        return sorted(pairs, key=lambda p: p[0].lower(), reverse=sort == 6)
-    if sort in (7, 8):
-        return sorted(pairs, key=lambda p: _natural_key(p[0]), reverse=sort == 8)
+    if sort == 1:
+        return sorted(pairs, key=lambda p: p[0])
+    if sort == 5:
+        return sorted(pairs, key=lambda p: p[0].lower())
     return list(pairs)
 
 
 def parse_custom_options(query):
-    """Options of a custom variable: comma separated, ``\\,`` for a literal
-    comma, and ``text : value`` pairs."""
-    out = []
-    for part in re.findall(r'(?:\\,|[^,])+', query or ''):
-        part = part.replace('\\,', ',')
-        match = re.match(r'^\s*(.+)\s:\s(.+)$', part)
-        if match:
-            out.append((match.group(1).strip(), match.group(2).strip()))
-        else:
-            out.append((part.strip(), part.strip()))
-    return out
+    """Options of a custom variable: comma separated, ``\\,`` for a literal comma."""
+    return [(part, part) for part in (p.replace('\\,', ',').strip() for p in re.findall(r'(?:\\,|[^,])+', query or ''))]

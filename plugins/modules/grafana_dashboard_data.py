@@ -13,12 +13,16 @@ description:
   - Finds every panel, including panels in rows and collapsed rows, the old C(rows) schema, repeated
     panels and rows, and library panels it can resolve (from the dashboard's C(__elements), or from
     Grafana's C(GET /api/library-elements/<uid>)).
-  - Expands what Grafana expands before it runs a query. Query variables (C(label_values) with or without
-    a metric or selector, C(label_names), C(metrics), C(query_result), and plain series selectors), with
-    their regex and sort; custom, constant, interval (including auto), textbox and datasource variables;
-    multi-value and "All" selections, with C(allValue) or as an escaped regex alternation; the C($var),
-    C(${var}), C(${var:format}) and C([[var]]) syntaxes; C($__interval), C($__interval_ms),
-    C($__rate_interval), C($__range), C($__range_s) and C($__range_ms).
+  - Expands what Grafana expands before it runs a query, for the part of Grafana's template syntax that
+    public dashboards use (the collection's docs/dashboard-features.md counts it on eleven of them). Query
+    variables (C(label_values) with or without a metric or selector, and C(query_result)), with their regex
+    (C(/pattern/), the value in group 1) and sort (alphabetical, with or without case); custom, interval (a
+    fixed list) and datasource variables; multi-value and "All" selections, with C(allValue) or as an escaped
+    regex alternation; the C($var), C(${var}) and C(${var:regex}) syntaxes; C($__interval),
+    C($__rate_interval) and C($__range).
+  - A query that uses anything else (the C([[var]]) syntax, another named format, another macro, or a
+    constant, textbox or auto interval variable) is not sent half expanded; its panel fails with a message
+    that names what it uses.
   - Runs every PromQL target against Prometheus over the time range with a bounded pool of concurrent
     queries, and reports each panel as C(data), C(no_data), C(error) or C(skipped) (no Prometheus query,
     or an unresolvable library panel).

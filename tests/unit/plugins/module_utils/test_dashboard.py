@@ -29,12 +29,6 @@ class FakePrometheus:
             rows = [s for s in rows if not name or s.get('__name__') == name]
         return sorted({s[label] for s in rows if label in s})
 
-    def label_names(self, match=None, start=None, end=None, origin=None):
-        return sorted({k for s in self.series_set for k in s})
-
-    def series(self, match, start=None, end=None, origin=None):
-        return [s for s in self.series_set if s.get('__name__') == match]
-
     def query(self, expr, time_=None, origin=None):
         self.sent.append(('query', expr))
         return self._answer(expr, origin, instant=True)
@@ -168,16 +162,64 @@ def test_repeat_panels_and_rows_use_one_value_each():
     assert reports[3]['repeat'] == {'instance': 'b:9100', 'cpu': '1'}
 
 
-def test_interval_variable_auto_and_fixed():
-    board = {'time': {'from': 'now-6h', 'to': 'now'}, 'templating': {'list': [
-        {'name': 'iv', 'type': 'interval', 'query': '1m,10m', 'auto': True, 'auto_count': 30, 'auto_min': '10s',
-         'current': {'text': 'auto', 'value': '$__auto_interval_iv'}},
+def test_interval_variable_with_a_fixed_list():
+    board = {'templating': {'list': [
         {'name': 'fixed', 'type': 'interval', 'query': '1m,10m', 'current': {'value': '10m'}},
-    ]}, 'panels': [panel(1, 'p', 'rate(node_x[$iv]) + rate(node_y[$fixed])')]}
+        {'name': 'first', 'type': 'interval', 'query': '1m,10m', 'current': {}},
+    ]}, 'panels': [panel(1, 'p', 'rate(node_x[$fixed]) + rate(node_y[$first])')]}
     check, dummy = checker(board)
     reports, dummy = check.check()
-    # 6h / 30 = 720 s, which Grafana rounds to 10m
-    assert reports[0]['targets'][0]['query'] == 'rate(node_x[600s]) + rate(node_y[10m])'
+    assert reports[0]['targets'][0]['query'] == 'rate(node_x[10m]) + rate(node_y[1m])'
+    assert reports[0]['status'] == 'data'
+
+
+def test_what_no_public_dashboard_uses_fails_its_panel_by_name():
+    board = {'templating': {'list': [
+        {'name': 'iv', 'type': 'interval', 'query': '1m,10m', 'auto': True,
+         'current': {'text': 'auto', 'value': '$__auto_interval_iv'}},
+        {'name': 'fs', 'type': 'constant', 'query': 'ext4'},
+        {'name': 'box', 'type': 'textbox', 'query': '/'},
+        {'name': 'names', 'type': 'query', 'query': 'metrics(^node_load)', 'refresh': 1},
+        {'name': 'job', 'type': 'custom', 'query': 'node'},
+    ]}, 'panels': [
+        panel(1, 'auto', 'rate(node_x[$iv])'),
+        panel(2, 'constant and textbox', 'node_fs{fstype="$fs", mountpoint="$box"}'),
+        panel(3, 'metrics()', '$names'),
+        panel(4, 'old syntax and formats', 'node_x{job="[[job]]"} / $__interval_ms', 'node_y{job=~"${job:pipe}"}'),
+        panel(5, 'kept', 'node_x{job="$job"}'),
+    ]}
+    check, client = checker(board)
+    reports, queries = check.check()
+    assert check.unresolved == {'iv': 'an interval variable set to auto', 'fs': 'a constant variable',
+                                'box': 'a textbox variable',
+                                'names': 'a query other than label_values() or query_result()'}
+    assert check.variable_errors == []
+    assert [r['status'] for r in reports] == ['error'] * 4 + ['data']
+    errors = [t['error'] for r in reports for t in r['targets']]
+    assert errors == [
+        "panel 'auto' (id 1), query A uses what this check does not expand: $iv (an interval variable set to auto)",
+        "panel 'constant and textbox' (id 2), query A uses what this check does not expand: "
+        "$fs (a constant variable), $box (a textbox variable)",
+        "panel 'metrics()' (id 3), query A uses what this check does not expand: "
+        "$names (a query other than label_values() or query_result())",
+        "panel 'old syntax and formats' (id 4), query A uses what this check does not expand: "
+        "[[job]] (write $job), $__interval_ms (a macro)",
+        "panel 'old syntax and formats' (id 4), query B uses what this check does not expand: "
+        "${job:pipe} (the pipe format)",
+        None]
+    # none of them reached Prometheus
+    assert [q for q in client.sent if q[0] != 'label_values'] == [('query_range', 'node_x{job="node"}', 15)]
+    assert queries == 6
+
+
+def test_a_regex_with_flags_is_a_variable_error():
+    board = {'templating': {'list': [
+        {'name': 'job', 'type': 'query', 'query': 'label_values(node_uname_info, job)', 'regex': '/NODE/i',
+         'refresh': 1}]}, 'panels': [panel(1, 'p', 'node_load1{job="$job"}')]}
+    check, dummy = checker(board)
+    check.check()
+    assert [e.message for e in check.variable_errors] == [
+        "variable 'job' has a regex this check cannot use (the flags /i are not supported): /NODE/i"]
 
 
 def test_steps_and_macros_follow_panel_and_target_intervals():
@@ -185,7 +227,8 @@ def test_steps_and_macros_follow_panel_and_target_intervals():
         panel(1, 'default', 'rate(node_x[$__rate_interval])'),
         panel(2, 'panel min', 'rate(node_x[$__rate_interval])', interval='1m'),
         {'id': 3, 'title': 'target min', 'targets': [
-            {'refId': 'A', 'expr': 'rate(node_x[$__rate_interval]) + $__interval_ms', 'interval': '2m'}]},
+            {'refId': 'A', 'expr': 'rate(node_x[$__rate_interval]) + count_over_time(node_x[$__interval])',
+             'interval': '2m'}]},
         panel(4, 'few points', 'avg_over_time(node_x[$__interval])', maxDataPoints=10),
     ]}
     check, client = checker(board)
@@ -194,7 +237,7 @@ def test_steps_and_macros_follow_panel_and_target_intervals():
     assert got == [
         ('rate(node_x[60s])', 20.0),           # 21.6 s -> 20 s; max(20+15, 4*15)
         ('rate(node_x[75s])', 60.0),           # panel min 1m; 60 + 15
-        ('rate(node_x[480s]) + 120000', 120),  # target min step 2m is also the rate base: 4 * 120
+        ('rate(node_x[480s]) + count_over_time(node_x[120s])', 120),  # target min step 2m is also the rate base
         ('avg_over_time(node_x[1800s])', 1800.0),
     ]
 
