@@ -231,8 +231,12 @@ class DashboardChecker:
     def _find_options(self, var_def, builtins):
         """Run a query variable's query; returns the raw option texts.
 
-        ValueError for a query kind public dashboards do not use."""
+        ValueError for a query kind public dashboards do not use, or one that
+        uses what ``unsupported`` names (an unresolved variable included)."""
         name = var_def.get('name')
+        found = pq.unsupported(_query_text(var_def), self.unresolved)
+        if found:
+            raise ValueError('a query that uses %s' % ', '.join(found))
         query = pq.interpolate(_query_text(var_def), self.variables, builtins=builtins)
         origin = "variable '%s'" % name
         kind = pq.parse_variable_query(query)

@@ -181,20 +181,25 @@ def test_what_no_public_dashboard_uses_fails_its_panel_by_name():
         {'name': 'box', 'type': 'textbox', 'query': '/'},
         {'name': 'names', 'type': 'query', 'query': 'metrics(^node_load)', 'refresh': 1},
         {'name': 'job', 'type': 'custom', 'query': 'node'},
+        {'name': 'old', 'type': 'query', 'query': 'label_values(node_uname_info{job="[[job]]"}, instance)'},
+        {'name': 'chained', 'type': 'query', 'query': 'label_values(node_uname_info{instance="$old"}, job)'},
     ]}, 'panels': [
         panel(1, 'auto', 'rate(node_x[$iv])'),
         panel(2, 'constant and textbox', 'node_fs{fstype="$fs", mountpoint="$box"}'),
         panel(3, 'metrics()', '$names'),
         panel(4, 'old syntax and formats', 'node_x{job="[[job]]"} / $__interval_ms', 'node_y{job=~"${job:pipe}"}'),
         panel(5, 'kept', 'node_x{job="$job"}'),
+        panel(6, 'chained', 'node_x{job="$chained"}'),
     ]}
     check, client = checker(board)
     reports, queries = check.check()
     assert check.unresolved == {'iv': 'an interval variable set to auto', 'fs': 'a constant variable',
                                 'box': 'a textbox variable',
-                                'names': 'a query other than label_values() or query_result()'}
+                                'names': 'a query other than label_values() or query_result()',
+                                'old': 'a query that uses [[job]] (write $job)',
+                                'chained': 'a query that uses $old (a query that uses [[job]] (write $job))'}
     assert check.variable_errors == []
-    assert [r['status'] for r in reports] == ['error'] * 4 + ['data']
+    assert [r['status'] for r in reports] == ['error'] * 4 + ['data', 'error']
     errors = [t['error'] for r in reports for t in r['targets']]
     assert errors == [
         "panel 'auto' (id 1), query A uses what this check does not expand: $iv (an interval variable set to auto)",
@@ -206,10 +211,12 @@ def test_what_no_public_dashboard_uses_fails_its_panel_by_name():
         "[[job]] (write $job), $__interval_ms (a macro)",
         "panel 'old syntax and formats' (id 4), query B uses what this check does not expand: "
         "${job:pipe} (the pipe format)",
-        None]
+        None,
+        "panel 'chained' (id 6), query A uses what this check does not expand: "
+        "$chained (a query that uses $old (a query that uses [[job]] (write $job)))"]
     # none of them reached Prometheus
-    assert [q for q in client.sent if q[0] != 'label_values'] == [('query_range', 'node_x{job="node"}', 15)]
-    assert queries == 6
+    assert client.sent == [('query_range', 'node_x{job="node"}', 15)]
+    assert queries == 7
 
 
 def test_a_regex_with_flags_is_a_variable_error():
