@@ -124,14 +124,15 @@ def _is_mixed(ds):
     return ds == _MIXED or (isinstance(ds, dict) and ds.get('uid') == _MIXED)
 
 
-def _current_values(var_def):
-    current = var_def.get('current') or {}
-    value = current.get('value')
+def _as_values(value):
+    """A saved or overridden selection (one value, a list or None) as a list of strings."""
     if value is None:
         return []
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [str(value)]
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def _current_values(var_def):
+    return _as_values((var_def.get('current') or {}).get('value'))
 
 
 def select_values(var_def, option_values, override=None):
@@ -145,8 +146,7 @@ def select_values(var_def, option_values, override=None):
     include_all = bool(var_def.get('includeAll'))
     multi = bool(var_def.get('multi'))
     if override is not None:
-        values = override if isinstance(override, list) else [override]
-        values = [str(v) for v in values]
+        values = _as_values(override)
         if pq.ALL_VALUE in values or (include_all and values in (['All'], ['all'])):
             return [], True
         return values, False
@@ -292,7 +292,7 @@ class DashboardChecker:
                 continue
             else:
                 why = 'a %s variable' % vtype
-            chosen = _current_values(var_def) if override is None else _current_values({'current': {'value': override}})
+            chosen = _current_values(var_def) if override is None else _as_values(override)
             if vtype == 'interval' and any(v == 'auto' or v.startswith('$__auto_interval') for v in chosen):
                 why = 'an interval variable set to auto'
             if why is not None:
