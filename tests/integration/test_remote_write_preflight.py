@@ -105,7 +105,7 @@ def test_remote_write_preflight(preflight, case):
         assert stats['failures'] == 0
         return
     task, msg = preflight['failures'][case]
-    assert task.endswith(': Reject malformed remote_write entries')
+    assert task.endswith(': Check the prometheus variables')
     assert msg == expected
     assert '\n' not in msg
 
