@@ -95,6 +95,30 @@ options:
     default: http://127.0.0.1:3000
 '''
 
+    # Grafana as a second service, on a module whose O(url) is Prometheus'.
+    GRAFANA_SECOND = r'''
+options:
+  grafana_url:
+    description:
+      - Base URL of Grafana, without C(/api). It needs the C(http://) or C(https://) scheme and a host.
+    type: str
+    default: http://127.0.0.1:3000
+  grafana_username:
+    description:
+      - User name for Grafana's basic authentication.
+    type: str
+  grafana_password:
+    description:
+      - Password for Grafana's basic authentication.
+    type: str
+  grafana_token:
+    description:
+      - Grafana service account token.
+    type: str
+notes:
+  - O(grafana_username) and O(grafana_password) go together; neither goes with O(grafana_token).
+'''
+
     ALERTMANAGER = r'''
 options:
   url:

@@ -188,6 +188,17 @@ REPORT_ARGUMENT_SPEC = dict(report_check=dict(type='str'))
 CONNECTION_MUTUALLY_EXCLUSIVE = [('url_username', 'bearer_token'), ('url_password', 'bearer_token')]
 CONNECTION_REQUIRED_TOGETHER = [('url_username', 'url_password')]
 
+# Grafana as a second service, on a module whose url is Prometheus' (the doc
+# fragment connection.grafana_second).
+GRAFANA_SECOND_ARGUMENT_SPEC = dict(
+    grafana_url=dict(type='str', default='http://127.0.0.1:3000'),
+    grafana_username=dict(type='str'),
+    grafana_password=dict(type='str', no_log=True),
+    grafana_token=dict(type='str', no_log=True),
+)
+GRAFANA_SECOND_MUTUALLY_EXCLUSIVE = [('grafana_username', 'grafana_token'), ('grafana_password', 'grafana_token')]
+GRAFANA_SECOND_REQUIRED_TOGETHER = [('grafana_username', 'grafana_password')]
+
 
 def require_url(params, name):
     url = params.get(name)
@@ -224,6 +235,11 @@ def validate_connection(params):
 
 
 _NEWLINES_RE = re.compile(r'\s*[\r\n]+\s*')
+
+
+def one_line(text):
+    """A message as one line, whatever a server or a multi-line query put into it."""
+    return _NEWLINES_RE.sub(' ', text)
 
 
 class VerifierModule(AnsibleModule):
@@ -264,28 +280,36 @@ class VerifierModule(AnsibleModule):
 
     def fail_json(self, msg, **kwargs):
         secrets = self.secrets()
-        # One line, whatever a server or a multi-line query put into it.
-        msg = _NEWLINES_RE.sub(' ', redact(str(msg), secrets))
+        msg = one_line(redact(str(msg), secrets))
         kwargs.update(self._row(False, msg))
         super().fail_json(msg=msg, **redact_all(kwargs, secrets))
 
 
 def new_module(argument_spec, default_url, mutually_exclusive=None, required_together=None, validate=None,
-               **kwargs):
+               grafana_second=False, **kwargs):
     """A VerifierModule with the shared connection options merged in and
-    checked, ``validate(params)`` run, and ``requests`` checked before
-    anything else can need it."""
+    checked (with ``grafana_second``, Grafana's as a second service too),
+    ``validate(params)`` run, and ``requests`` checked before anything else
+    can need it."""
     spec = connection_argument_spec(default_url)
     spec.update(REPORT_ARGUMENT_SPEC)
+    exclusive = CONNECTION_MUTUALLY_EXCLUSIVE + list(mutually_exclusive or [])
+    together = CONNECTION_REQUIRED_TOGETHER + list(required_together or [])
+    if grafana_second:
+        spec.update(GRAFANA_SECOND_ARGUMENT_SPEC)
+        exclusive += GRAFANA_SECOND_MUTUALLY_EXCLUSIVE
+        together += GRAFANA_SECOND_REQUIRED_TOGETHER
     spec.update(argument_spec)
     module = VerifierModule(
         argument_spec=spec,
-        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE + list(mutually_exclusive or []),
-        required_together=CONNECTION_REQUIRED_TOGETHER + list(required_together or []),
+        mutually_exclusive=exclusive,
+        required_together=together,
         supports_check_mode=True,
         **kwargs)
     try:
         validate_connection(module.params)
+        if grafana_second:
+            require_url(module.params, 'grafana_url')
         if validate is not None:
             validate(module.params)
     except ApiError as exc:

@@ -41,6 +41,7 @@ extends_documentation_fragment:
   - coinpilot.monitoring.attributes
   - coinpilot.monitoring.connection
   - coinpilot.monitoring.connection.prometheus
+  - coinpilot.monitoring.connection.grafana_second
 options:
   dashboard:
     description:
@@ -55,23 +56,6 @@ options:
   uid:
     description:
       - UID of a dashboard to fetch from Grafana at O(grafana_url).
-    type: str
-  grafana_url:
-    description:
-      - Base URL of Grafana, used for O(uid) and for library panels.
-    type: str
-    default: http://127.0.0.1:3000
-  grafana_username:
-    description:
-      - User name for Grafana's basic authentication.
-    type: str
-  grafana_password:
-    description:
-      - Password for Grafana's basic authentication.
-    type: str
-  grafana_token:
-    description:
-      - Grafana service account token.
     type: str
   variables:
     description:
@@ -197,10 +181,11 @@ import json
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    ApiError, OptionError, new_module, poll, require_at_least, require_items, require_url, run_guarded)
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._grafana import GrafanaClient, uid_path
+    ApiError, OptionError, new_module, require_at_least, require_items, run_guarded)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._grafana import GrafanaClient
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._dashboard import DashboardChecker, unwrap_dashboard
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._dashboard import unwrap_dashboard
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._checks import check_dashboard_data, require_duration
 from ansible_collections.coinpilot.monitoring.plugins.module_utils import _promql as pq
 
 
@@ -227,57 +212,6 @@ def load_dashboard(module, grafana):
     return unwrap_dashboard(dashboard)
 
 
-def library_fetcher(grafana):
-    cache = {}
-
-    def fetch(uid):
-        if uid not in cache:
-            # An unreachable Grafana must not hide the panels that can be
-            # checked: the library panel is reported as skipped, with why.
-            try:
-                model = grafana.library_element(uid)
-            except ApiError as exc:
-                cache[uid] = (None, exc.message)
-                return cache[uid]
-            if model is None:
-                cache[uid] = (None, 'Grafana at %s has no library element with this uid'
-                              % grafana.endpoint(uid_path('/api/library-elements/', uid)))
-            else:
-                cache[uid] = (model, None)
-        return cache[uid]
-    return fetch
-
-
-def _matches(report, names):
-    keys = {report['title'], report['raw_title'], str(report['id'])}
-    return bool(keys & names)
-
-
-def _describe(report):
-    parts = []
-    for target in report['targets']:
-        if report['status'] == 'error' and target['status'] == 'error':
-            parts.append(target['error'])
-        elif report['status'] == 'no_data' or target['status'] == 'no_data':
-            parts.append('query %s sent: %s' % (target['ref_id'] or '?', target['query']))
-    label = "panel '%s' (id %s)" % (report['title'], report['id'])
-    verdict = 'has no data' if report['status'] == 'no_data' else 'failed'
-    return '%s %s: %s' % (label, verdict, '; '.join(parts))
-
-
-def evaluate(reports, required, ignored):
-    required, ignored = set(required), set(ignored)
-    kept = [r for r in reports if not _matches(r, ignored)]
-    failed = []
-    for report in kept:
-        if report['status'] == 'error':
-            failed.append(report)
-        elif report['status'] == 'no_data' and (not required or _matches(report, required)):
-            failed.append(report)
-    missing = sorted(n for n in required if not any(_matches(r, {n}) for r in kept))
-    return kept, failed, missing
-
-
 def _override(name, value):
     """A variable override as the checker takes it: a string or a list of strings."""
     def text(item):
@@ -290,64 +224,25 @@ def _override(name, value):
 
 
 def validate(params):
-    require_url(params, 'grafana_url')
     require_at_least(params, 'concurrency', 1)
     require_at_least(params, 'max_data_points', 1)
     params['variables'] = {name: _override(name, value) for name, value in params['variables'].items()}
-    for name, required in (('scrape_interval', True), ('time_range', False)):
-        try:
-            seconds = pq.parse_duration(params[name])
-        except ValueError:
-            seconds = -1
-        if (seconds is None and required) or (seconds is not None and seconds <= 0):
-            raise OptionError(name, 'a duration longer than 0, such as 15s, 5m or 1h', params[name])
+    require_duration(params, 'scrape_interval')
+    require_duration(params, 'time_range', required=False)
     require_items(params, 'required_panels', 'a panel title or id')
     require_items(params, 'ignore_panels', 'a panel title or id')
 
 
 def run(module):
     p = module.params
-    scrape_s = pq.parse_duration(p['scrape_interval'])
-    range_s = pq.parse_duration(p['time_range']) if p['time_range'] else None
     prometheus = PrometheusClient.from_module(module, pool_size=p['concurrency'])
     grafana = GrafanaClient.from_module(module, pool_size=2, prefix='grafana_')
-    dashboard = load_dashboard(module, grafana)
-    checker = DashboardChecker(prometheus, dashboard, range_s=range_s, scrape_interval_s=scrape_s,
-                               max_data_points=p['max_data_points'], overrides=p['variables'],
-                               concurrency=p['concurrency'], library_fetch=library_fetcher(grafana))
-    state = {}
-
-    def check():
-        reports, queries = checker.check(p['require_all_targets'])
-        kept, failed, missing = evaluate(reports, p['required_panels'], p['ignore_panels'])
-        state.update(reports=kept, failed=failed, missing=missing, queries=queries)
-        return not failed and not missing and not checker.variable_errors, None
-
-    ok, dummy = poll(check, p['wait_timeout'], first_delay=1.0)
-    reports = state['reports']
-    summary = {'data': 0, 'no_data': 0, 'error': 0, 'skipped': 0, 'queries': state['queries']}
-    for report in reports:
-        summary[report['status']] += 1
-    title = checker.dashboard.get('title') or ''
-    result = dict(
-        changed=False,
-        dashboard={'title': title, 'uid': checker.dashboard.get('uid')},
-        panels=reports, summary=summary,
-        variables={name: var.summary() for name, var in checker.variables.items()},
-        failed_panels=[r['title'] for r in state['failed']],
-    )
-    if not ok:
-        problems = [e.message for e in checker.variable_errors]
-        if state['failed']:
-            checked = len([r for r in reports if r['status'] != 'skipped'])
-            problems.append('%d of %d panels failed: %s' % (len(state['failed']), checked,
-                                                            ' | '.join(_describe(r) for r in state['failed'])))
-        if state['missing']:
-            problems.append('required panels not found: %s' % ', '.join(state['missing']))
-        module.fail_json(msg="Dashboard '%s' against Prometheus at %s: %s"
-                         % (title, prometheus.base_url, ' | '.join(problems)), **result)
-    module.row_detail = '%d panels with data, %d without a query' % (summary['data'], summary['skipped'])
-    module.exit_json(**result)
+    check_dashboard_data(
+        prometheus, grafana, load_dashboard(module, grafana), pq.parse_duration(p['scrape_interval']),
+        range_s=pq.parse_duration(p['time_range']) if p['time_range'] else None,
+        max_data_points=p['max_data_points'], overrides=p['variables'], concurrency=p['concurrency'],
+        require_all_targets=p['require_all_targets'], required_panels=p['required_panels'],
+        ignore_panels=p['ignore_panels'], wait_timeout=p['wait_timeout']).finish(module)
 
 
 def main():
@@ -356,10 +251,6 @@ def main():
             dashboard=dict(type='raw'),
             path=dict(type='path'),
             uid=dict(type='str'),
-            grafana_url=dict(type='str', default='http://127.0.0.1:3000'),
-            grafana_username=dict(type='str'),
-            grafana_password=dict(type='str', no_log=True),
-            grafana_token=dict(type='str', no_log=True),
             variables=dict(type='dict', default={}),
             time_range=dict(type='str'),
             scrape_interval=dict(type='str', default='15s'),
@@ -370,9 +261,8 @@ def main():
             concurrency=dict(type='int', default=8),
         ),
         default_url='http://127.0.0.1:9090',
-        mutually_exclusive=[('dashboard', 'path', 'uid'), ('grafana_username', 'grafana_token'),
-                            ('grafana_password', 'grafana_token')],
-        required_together=[('grafana_username', 'grafana_password')],
+        mutually_exclusive=[('dashboard', 'path', 'uid')],
+        grafana_second=True,
         required_one_of=[('dashboard', 'path', 'uid')],
         validate=validate,
     )

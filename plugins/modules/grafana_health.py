@@ -96,48 +96,9 @@ problems:
   elements: str
 '''
 
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    new_module, poll, require_items, run_guarded)
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._grafana import GrafanaClient, uid_path
-
-
-def check_health(client):
-    status, body = client.health()
-    problems = []
-    if body.get('database') != 'ok':
-        problems.append('Grafana at %s reports database %s (HTTP %d): check the database settings and the Grafana log'
-                        % (client.endpoint('/api/health'), body.get('database') or 'state unknown', status))
-    return body, problems
-
-
-def check_datasource(client, uid):
-    path = uid_path('/api/datasources/uid/', uid)
-    body = client.datasource(uid)
-    entry = {'uid': uid, 'found': body is not None}
-    if body is None:
-        return entry, ['datasource %s: not found at %s (is it provisioned, with this uid?)'
-                       % (uid, client.endpoint(path))]
-    entry.update(name=body.get('name'), type=body.get('type'))
-    status, body = client.datasource_health(uid)
-    entry.update(status=body.get('status') or 'UNKNOWN', message=body.get('message') or '')
-    if entry['status'] != 'OK':
-        return entry, ['datasource %s (%s): health check at %s/health says %s (HTTP %d): %s'
-                       % (uid, entry['name'], client.endpoint(path), entry['status'], status,
-                          entry['message'] or 'no message')]
-    return entry, []
-
-
-def check_dashboard(client, uid, require_provisioned):
-    found = client.dashboard(uid)
-    entry = {'uid': uid, 'found': found is not None}
-    if found is None:
-        return entry, ['dashboard %s: not found at %s' % (uid, client.endpoint(uid_path('/api/dashboards/uid/', uid)))]
-    model, meta = found
-    entry.update(title=model.get('title'), provisioned=bool(meta.get('provisioned')))
-    if require_provisioned and not entry['provisioned']:
-        return entry, ['dashboard %s (%s): exists but is not provisioned (meta.provisioned is false): it was '
-                       'created or saved by hand; check the dashboard provider configuration' % (uid, entry['title'])]
-    return entry, []
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, require_items, run_guarded
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._grafana import GrafanaClient
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._checks import check_grafana
 
 
 def validate(params):
@@ -148,32 +109,7 @@ def validate(params):
 def run(module):
     p = module.params
     client = GrafanaClient.from_module(module, pool_size=2)
-    state = {}
-
-    def check():
-        health, problems = check_health(client)
-        datasources, dashboards = [], []
-        for uid in p['datasources']:
-            entry, more = check_datasource(client, uid)
-            datasources.append(entry)
-            problems.extend(more)
-        for uid in p['dashboards']:
-            entry, more = check_dashboard(client, uid, p['require_provisioned'])
-            dashboards.append(entry)
-            problems.extend(more)
-        state.update(health=health, datasources=datasources, dashboards=dashboards, problems=problems)
-        return not problems, None
-
-    ok, dummy = poll(check, p['wait_timeout'])
-    result = dict(changed=False, **state)
-    if not ok:
-        module.fail_json(msg='Grafana at %s: %s' % (client.base_url, '; '.join(state['problems'])), **result)
-    module.row_detail = ', '.join(
-        ['Grafana %s' % (state['health'] or {}).get('version', '')]
-        + (['datasource %s OK' % ', '.join(p['datasources'])] if p['datasources'] else [])
-        + (['dashboard %s %s' % (', '.join(p['dashboards']), 'provisioned' if p['require_provisioned'] else 'found')]
-           if p['dashboards'] else []))
-    module.exit_json(**result)
+    check_grafana(client, p['datasources'], p['dashboards'], p['require_provisioned'], p['wait_timeout']).finish(module)
 
 
 def main():

@@ -113,137 +113,19 @@ config_reload_successful:
   type: bool
 '''
 
-from ansible.module_utils.common.validation import check_type_int
-
-from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import (
-    OptionError, new_module, poll, run_guarded)
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import new_module, run_guarded
 from ansible_collections.coinpilot.monitoring.plugins.module_utils._prometheus import PrometheusClient
-
-_JOB_KEYS = ('name', 'min_healthy')
-
-
-def normalize_jobs(jobs):
-    """``[{'name', 'min_healthy'}]`` from the elements of option jobs, each a
-    job name or a dict; raises OptionError naming the bad element."""
-    out = []
-    for index, item in enumerate(jobs or []):
-        where = 'jobs[%d]' % index
-        if isinstance(item, str):
-            item = {'name': item}
-        if not isinstance(item, dict):
-            raise OptionError(where, 'a job name or a dict with name and min_healthy', item)
-        if set(item) - set(_JOB_KEYS):
-            raise OptionError(where, 'a dict with only the keys name and min_healthy', item)
-        name = item.get('name')
-        if not isinstance(name, str) or not name.strip():
-            raise OptionError(where + '.name', 'a job name', name)
-        if any(job['name'] == name for job in out):
-            raise OptionError(where + '.name', 'a job not listed before', name)
-        need = item.get('min_healthy', 1)
-        try:
-            if isinstance(need, bool):
-                raise TypeError()
-            need = check_type_int(need)
-        except TypeError:
-            raise OptionError(where + '.min_healthy', 'a whole number', need)
-        if need < 0:
-            raise OptionError(where + '.min_healthy', 'at least 0', need)
-        out.append({'name': name, 'min_healthy': need})
-    return out
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._checks import check_targets, normalize_jobs
 
 
 def validate(params):
     params['jobs'] = normalize_jobs(params['jobs'])
 
 
-def summarize_targets(active):
-    targets = []
-    for item in active or []:
-        labels = item.get('labels') or {}
-        targets.append({
-            'job': labels.get('job') or item.get('scrapePool') or '',
-            'instance': labels.get('instance') or '',
-            'health': item.get('health') or 'unknown',
-            'last_error': item.get('lastError') or '',
-            'last_scrape': item.get('lastScrape') or '',
-            'scrape_duration': item.get('lastScrapeDuration'),
-            'scrape_url': item.get('scrapeUrl') or '',
-            'scrape_pool': item.get('scrapePool') or '',
-        })
-    return targets
-
-
-def evaluate(targets, expected, fail_on_down=False):
-    """Compare targets with the expected jobs; returns (jobs summary, problems)."""
-    jobs = {}
-    for target in targets:
-        entry = jobs.setdefault(target['job'], {'up': 0, 'down': 0, 'unknown': 0, 'total': 0})
-        health = target['health'] if target['health'] in ('up', 'down') else 'unknown'
-        entry[health] += 1
-        entry['total'] += 1
-    problems = []
-    expected_names = set()
-    for job in expected:
-        name, need = job['name'], job.get('min_healthy', 1)
-        expected_names.add(name)
-        entry = jobs.setdefault(name, {'up': 0, 'down': 0, 'unknown': 0, 'total': 0})
-        entry['min_healthy'] = need
-        if entry['total'] == 0:
-            problems.append('job %s: no targets (is it in the scrape configuration, and did the reload succeed?)' % name)
-        elif entry['up'] < need:
-            problems.append('job %s: %d of %d targets up, %d required; %s' % (
-                name, entry['up'], entry['total'], need, _describe_unhealthy(targets, name)))
-    if fail_on_down:
-        for name in sorted(set(jobs) - expected_names):
-            if jobs[name]['down']:
-                problems.append('job %s: %s' % (name, _describe_unhealthy(targets, name)))
-    return jobs, problems
-
-
-def _describe_unhealthy(targets, job):
-    parts = []
-    for target in targets:
-        if target['job'] == job and target['health'] != 'up':
-            error = target['last_error'] or ('not scraped yet' if target['health'] == 'unknown' else 'no error text')
-            parts.append('%s is %s: %s' % (target['instance'] or target['scrape_url'], target['health'], error))
-    return '; '.join(parts)
-
-
-def _as_float(text):
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def run(module):
+    p = module.params
     client = PrometheusClient.from_module(module, pool_size=2)
-    params = module.params
-    state = {}
-
-    def check():
-        targets = summarize_targets(client.targets().get('activeTargets'))
-        jobs, problems = evaluate(targets, params['jobs'], params['fail_on_down'])
-        state.update(targets=targets, jobs=jobs, problems=problems)
-        if params['check_reload']:
-            series = client.query_vector('prometheus_config_last_reload_successful', origin='check_reload')
-            values = [str(s.get('value', [0, '0'])[1]) for s in series]
-            ok = bool(values) and all(_as_float(v) == 1 for v in values)
-            state['config_reload_successful'] = ok
-            if not ok:
-                problems.append('prometheus_config_last_reload_successful is %s, not 1: the last configuration '
-                                'reload failed; see the Prometheus log, and check the file with promtool check config'
-                                % ('absent' if not values else ', '.join(values)))
-        return not problems, None
-
-    ok, dummy = poll(check, params['wait_timeout'])
-    result = dict(changed=False, targets=state['targets'], jobs=state['jobs'], problems=state['problems'])
-    if 'config_reload_successful' in state:
-        result['config_reload_successful'] = state['config_reload_successful']
-    if not ok:
-        module.fail_json(msg='Prometheus at %s: %s' % (client.base_url, '; '.join(state['problems'])), **result)
-    module.row_detail = ', '.join('%s %d/%d' % (name, job['up'], job['total']) for name, job in state['jobs'].items())
-    module.exit_json(**result)
+    check_targets(client, p['jobs'], p['fail_on_down'], p['check_reload'], p['wait_timeout']).finish(module)
 
 
 def main():

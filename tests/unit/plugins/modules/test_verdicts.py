@@ -4,9 +4,9 @@ expectations, cAdvisor coverage and its diagnoses."""
 
 import pytest
 
-from ansible_collections.coinpilot.monitoring.plugins.modules import cadvisor_coverage as cc
+from ansible_collections.coinpilot.monitoring.plugins.module_utils import _checks as checks
+from ansible_collections.coinpilot.monitoring.plugins.module_utils._http import OptionError
 from ansible_collections.coinpilot.monitoring.plugins.modules import prometheus_query as pq_mod
-from ansible_collections.coinpilot.monitoring.plugins.modules import prometheus_targets as pt
 
 
 def target(job, instance, health='up', error=''):
@@ -32,13 +32,13 @@ ACTIVE = [target('node', 'a:9100'), target('node', 'b:9100', 'down', 'connection
     ([], False, []),
 ])
 def test_target_verdicts(expected, fail_on_down, problems):
-    jobs, got = pt.evaluate(pt.summarize_targets(ACTIVE), expected, fail_on_down)
+    jobs, got = checks.evaluate_targets(checks.summarize_targets(ACTIVE), expected, fail_on_down)
     assert got == problems
     assert jobs['node']['up'] == 1 and jobs['node']['down'] == 1
 
 
 def test_summarize_targets_keys():
-    assert pt.summarize_targets([target('node', 'a:9100')]) == [{
+    assert checks.summarize_targets([target('node', 'a:9100')]) == [{
         'job': 'node', 'instance': 'a:9100', 'health': 'up', 'last_error': '', 'last_scrape': '2024-05-01T10:00:00Z',
         'scrape_duration': 0.01, 'scrape_url': 'http://a:9100/metrics', 'scrape_pool': 'node'}]
 
@@ -72,7 +72,7 @@ def test_normalize_scalar_and_matrix():
 
 ID1 = '1' * 64
 ID2 = '2' * 64
-RUNNING = cc.normalize_containers([
+RUNNING = checks.normalize_containers([
     {'Id': ID1, 'Names': ['/web'], 'Image': 'nginx', 'State': 'running'},
     {'Id': ID2, 'Names': ['/db'], 'Image': 'postgres', 'Status': 'Up 3 hours'},
     {'Id': '3' * 64, 'Names': ['/old'], 'Image': 'x', 'State': 'exited'},
@@ -96,7 +96,7 @@ def test_normalize_containers_keeps_running_only():
      ['web'], []),
 ])
 def test_cadvisor_analysis(labels, seen, diagnoses):
-    result = cc.analyze(labels, RUNNING)
+    result = checks.analyze(labels, RUNNING)
     assert result['seen'] == seen
     assert [d['name'] for d in result['diagnoses']] == diagnoses
     assert result['coverage'] == {'seen': len(seen), 'running': 2, 'text': '%d/2' % len(seen)}
@@ -111,7 +111,7 @@ def test_cadvisor_analysis(labels, seen, diagnoses):
     ([], []),
 ])
 def test_normalize_jobs(jobs, normalized):
-    assert pt.normalize_jobs(jobs) == normalized
+    assert checks.normalize_jobs(jobs) == normalized
 
 
 @pytest.mark.parametrize('jobs, message', [
@@ -121,8 +121,8 @@ def test_normalize_jobs(jobs, normalized):
     ([{'name': 'a', 'min_healthy': 1.5}], 'Option jobs[0].min_healthy must be a whole number, got 1.5'),
 ])
 def test_normalize_jobs_refuses(jobs, message):
-    with pytest.raises(pt.OptionError) as err:
-        pt.normalize_jobs(jobs)
+    with pytest.raises(OptionError) as err:
+        checks.normalize_jobs(jobs)
     assert err.value.message == message
 
 
@@ -144,7 +144,7 @@ def _sample(cid, name, when):
 
 
 def test_newest_per_id_keeps_only_the_present_label_set():
-    newest_per_id = cc.newest_per_id
+    newest_per_id = checks.newest_per_id
     a, b = '/docker/' + 'a' * 64, '/docker/' + 'b' * 64
     # a lost its name at 200 (the engine began refusing cAdvisor); b kept it.
     results = [_sample(a, 'core', 100), _sample(a, '', 200), _sample(b, 'db', 190), _sample('/', '', 200)]
@@ -160,16 +160,16 @@ def test_newest_per_id_leaves_out_what_is_older_than_prometheus_start():
     # 400, and the restarted cAdvisor scraped before it has found its
     # containers (only the root cgroup is new). Nothing counts as seen yet.
     replayed = [_sample(a, 'core', 390), _sample(b, 'db', 395), _sample('/', '', 405)]
-    assert cc.newest_per_id(replayed, since=400.0) == [{'id': '/'}]
-    analysis = cc.analyze(cc.newest_per_id(replayed, since=400.0),
-                          cc.normalize_containers([{'Id': 'a' * 64, 'Names': ['/core']}]))
+    assert checks.newest_per_id(replayed, since=400.0) == [{'id': '/'}]
+    analysis = checks.analyze(checks.newest_per_id(replayed, since=400.0),
+                              checks.normalize_containers([{'Id': 'a' * 64, 'Names': ['/core']}]))
     assert (analysis['seen'], [c['name'] for c in analysis['missing']]) == ([], ['core'])
     # Once it has them, unnamed: the incident, by its diagnosis.
-    found = cc.newest_per_id(replayed + [_sample(a, '', 415), _sample(b, '', 415)], since=400.0)
-    assert [d['name'] for d in cc.analyze(found, [])['diagnoses']] == ['no_name_labels']
+    found = checks.newest_per_id(replayed + [_sample(a, '', 415), _sample(b, '', 415)], since=400.0)
+    assert [d['name'] for d in checks.analyze(found, [])['diagnoses']] == ['no_name_labels']
     # A sample at the start itself counts; without a known start, all do.
-    assert cc.newest_per_id([_sample(a, 'core', 400)], since=400.0) == [{'id': a, 'name': 'core', 'image': 'img'}]
-    assert len(cc.newest_per_id(replayed, since=None)) == 3
+    assert checks.newest_per_id([_sample(a, 'core', 400)], since=400.0) == [{'id': a, 'name': 'core', 'image': 'img'}]
+    assert len(checks.newest_per_id(replayed, since=None)) == 3
 
 
 @pytest.mark.parametrize('text, seconds', [
