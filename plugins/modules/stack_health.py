@@ -7,7 +7,7 @@
 DOCUMENTATION = r'''
 module: stack_health
 short_description: Run the runbook's t0 checks of a monitoring host in one call, one report row each
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Runs, in this order, the checks that prove a host is observed, and returns one report row per check in
     RV(rows) instead of stopping at the first failure, so that one report names every problem at once.
